@@ -1,0 +1,201 @@
+/**
+ * autoencoder-lab: four kinds of autoencoder that train and run in the browser.
+ *
+ * Every function and method that can fail throws an `Error` whose message
+ * names what was wrong (a config field, a shape, a file part).
+ */
+
+/** The four named kinds; each is a preset of one objective. */
+export type Kind = 'undercomplete' | 'sparse' | 'denoising' | 'contractive';
+
+export type Activation = 'sigmoid' | 'relu' | 'tanh' | 'identity';
+
+/** One dense layer: `y = activation(x Wᵀ + b)`, W shaped `[units, in]`. */
+export interface LayerSpec {
+  units: number;
+  activation: Activation;
+}
+
+export type Corruption =
+  | { kind: 'gaussian'; level: number } // x + level·N(0,1), clamped to [0, 1]
+  | { kind: 'masking'; level: number } // each pixel set to 0 with probability level
+  | { kind: 'saltPepper'; level: number }; // each pixel set to 0 or 1 with probability level
+
+export type Sparsity =
+  | { kind: 'l1'; weight: number } // weight · mean |h|
+  | { kind: 'kl'; target: number; weight: number }; // weight · Σ_j KL(target ‖ mean_batch h_j)
+
+/** What training minimises. The four kinds are presets; combinations are allowed. */
+export interface Objective {
+  /** 'mse' (mean over all elements) or 'bce' (from logits; needs a sigmoid output). */
+  loss: 'mse' | 'bce';
+  corruption?: Corruption | null;
+  sparsity?: Sparsity | null;
+  /** weight · batch mean of ‖∂h/∂x‖²_F */
+  contraction?: { weight: number } | null;
+}
+
+export interface ModelConfig {
+  /** Length of one input sample; 784 for 28×28 digits. */
+  inputSize: number;
+  /** Encoder layers; the last one's units are the code size. */
+  encoder: LayerSpec[];
+  /** Decoder layers; the last one's units must equal inputSize. */
+  decoder: LayerSpec[];
+  /** 'glorot' (uniform) or 'he' (uniform); default 'glorot'. */
+  init?: 'glorot' | 'he';
+  /** Seed of the weight initialisation; default 0. */
+  seed?: number;
+  objective: Objective;
+}
+
+export interface PresetOptions {
+  codeSize?: number; // default 32
+  hidden?: number[]; // hidden layer sizes between input and code, default []
+  seed?: number;
+  /** Penalty weight: L1 weight (sparse) or λ (contractive). */
+  weight?: number;
+  /** KL sparsity instead of L1: target activation ρ (with `weight` as β). */
+  target?: number;
+  corruption?: Corruption;
+  loss?: 'mse' | 'bce';
+}
+
+export type Optimizer =
+  | { kind: 'adam'; learningRate?: number; beta1?: number; beta2?: number; epsilon?: number; weightDecay?: number }
+  | { kind: 'sgd'; learningRate?: number; momentum?: number; weightDecay?: number };
+
+export interface TrainOptions {
+  optimizer?: Optimizer; // default Adam, learningRate 1e-3
+  batchSize?: number; // default 64
+  seed?: number; // shuffling and corruption; default 0
+  shuffle?: boolean; // default true
+}
+
+/** Progress after a call to `Trainer.step`. */
+export interface Progress {
+  step: number; // steps done in total
+  epoch: number; // whole epochs done (fractional part in `epochProgress`)
+  epochProgress: number;
+  reconstruction: number; // mean reconstruction loss over the steps of this call
+  penalty: number; // mean penalty over the steps of this call
+  loss: number; // reconstruction + penalty
+  examplesPerSecond: number;
+}
+
+export interface Evaluation {
+  reconstruction: number;
+  penalty: number;
+  loss: number;
+}
+
+/** Load the wasm module. In a page it is fetched beside this file; in Node read from disk. */
+export function init(source?: string | URL | BufferSource): Promise<void>;
+
+/** A full config for one of the four kinds, ready for `new Autoencoder(config)`. */
+export function presetConfig(kind: Kind, options?: PresetOptions): ModelConfig;
+
+/**
+ * Make a drawn image look like an MNIST digit: crop to the ink, fit a 20×20 box
+ * keeping aspect, put the centre of mass at the centre of 28×28.
+ * `ink` is `[height, width]` row-major, values in [0, 1] (1 = ink).
+ * A blank image gives 784 zeros.
+ */
+export function preprocess(ink: Float32Array, width: number, height: number): Float32Array;
+
+/** Ink in [0, 1] from canvas RGBA pixels: the alpha channel / 255. */
+export function inkFromRgba(rgba: Uint8ClampedArray | Uint8Array, width: number, height: number): Float32Array;
+
+/** A corrupted copy of `x` (any length, values in [0, 1]), seeded. */
+export function corrupt(x: Float32Array, corruption: Corruption, seed: number): Float32Array;
+
+/** The 10,000 real MNIST digits with a fixed train / test split. */
+export class Digits {
+  constructor(bytes: Uint8Array);
+  readonly trainCount: number;
+  readonly testCount: number;
+  /** Images of a split, `[count, 784]` in [0, 1]. */
+  images(split: 'train' | 'test'): Float32Array;
+  labels(split: 'train' | 'test'): Uint8Array;
+  /** One image, 784 values in [0, 1]. */
+  image(split: 'train' | 'test', index: number): Float32Array;
+  label(split: 'train' | 'test', index: number): number;
+  free(): void;
+}
+
+/** Fetch (page) or read (Node) `digits.bin` shipped with the package and parse it. */
+export function loadDigits(source?: string | URL): Promise<Digits>;
+
+export class Autoencoder {
+  constructor(config: ModelConfig);
+  /** Read a safetensors model file. */
+  static fromBytes(bytes: Uint8Array): Autoencoder;
+  /** Write a safetensors model file (weights and the config as metadata). */
+  toBytes(): Uint8Array;
+  readonly inputSize: number;
+  readonly codeSize: number;
+  readonly parameterCount: number;
+  config(): ModelConfig;
+  /** `x` holds one or more samples back to back: `[n, inputSize]` → `[n, codeSize]`. */
+  encode(x: Float32Array): Float32Array;
+  /** `[n, codeSize]` → `[n, inputSize]`. */
+  decode(code: Float32Array): Float32Array;
+  /** `decode(encode(x))` */
+  reconstruct(x: Float32Array): Float32Array;
+  /** Loss of the model on clean samples `[n, inputSize]` (no corruption). */
+  evaluate(x: Float32Array): Evaluation;
+  /** Weights of one layer, `[units, in]` row-major, for drawing filters. */
+  weights(part: 'encoder' | 'decoder', layer: number): Float32Array;
+  /** Layers and parameter count, one layer a line. */
+  toString(): string;
+  clone(): Autoencoder;
+  free(): void;
+}
+
+export class Trainer {
+  /** Copies the model and the data (`[n, inputSize]`) into wasm memory once. */
+  constructor(model: Autoencoder, images: Float32Array, options?: TrainOptions);
+  /** Advance `steps` mini-batch steps; throws (keeping the last good weights) on a non-finite loss. */
+  step(steps: number): Progress;
+  readonly stepCount: number;
+  readonly stepsPerEpoch: number;
+  /** A copy of the current model. */
+  model(): Autoencoder;
+  /** Per-step losses so far. */
+  history(): { reconstruction: Float32Array; penalty: Float32Array };
+  free(): void;
+}
+
+/** Messages a `TrainingWorker` emits to `onprogress`. */
+export interface WorkerProgress extends Progress {
+  type: 'progress';
+}
+
+export interface TrainingJob {
+  /** Start from these model bytes, or a fresh model from this config. */
+  modelBytes?: Uint8Array;
+  config?: ModelConfig;
+  options?: TrainOptions;
+  /** Train on these images `[n, inputSize]`; default: the built-in train digits. */
+  images?: Float32Array;
+  steps?: number; // total steps to run (or use epochs)
+  epochs?: number;
+  /** Steps per chunk between progress messages; default 20. */
+  chunk?: number;
+}
+
+/**
+ * Trains in a Web Worker so the page never blocks.
+ * `train` resolves with the trained model's bytes; it rejects with an Error on
+ * failure or on `cancel()`.
+ */
+export class TrainingWorker {
+  constructor(options?: { workerUrl?: string | URL });
+  onprogress: ((progress: WorkerProgress) => void) | null;
+  train(job: TrainingJob): Promise<Uint8Array>;
+  pause(): void;
+  resume(): void;
+  cancel(): void;
+  /** Ends the worker; a running job rejects. */
+  terminate(): void;
+}

@@ -1,0 +1,131 @@
+/**
+ * `TrainingWorker`: trains a model in a Web Worker (`worker.js` beside this file), one
+ * job at a time, turning the worker's messages into a promise per job and
+ * `onprogress` calls. The messages are described at the top of worker.js.
+ */
+
+/** Trains in a Web Worker so the page never blocks. */
+export class TrainingWorker {
+  /** Called with `{ type: 'progress', ...Progress }` after each chunk of the running job. */
+  onprogress = null;
+
+  #worker;
+  #jobCount = 0;
+  #terminated = false;
+
+  /** The running job: `{ resolve, reject, removeListeners }`, or null. */
+  #job = null;
+
+  /**
+   * @param {{ workerUrl?: string | URL }} [options] where the worker script is;
+   *   by default `worker.js` beside this module. It is started as a module worker.
+   */
+  constructor({ workerUrl = new URL('./worker.js', import.meta.url) } = {}) {
+    this.#worker = new Worker(workerUrl, { type: 'module' });
+  }
+
+  /**
+   * Runs a training job.
+   * @param {import('./index.js').TrainingJob} job
+   * @returns {Promise<Uint8Array>} the trained model file; rejects with an Error on a
+   *   failure, on `cancel()`, on `terminate()`, or if a job is already running.
+   */
+  train(job) {
+    if (this.#terminated) {
+      return Promise.reject(new Error('this TrainingWorker was terminated'));
+    }
+    if (this.#job) {
+      return Promise.reject(new Error('this TrainingWorker is already running a job'));
+    }
+    return new Promise((resolve, reject) => this.#start(job, resolve, reject));
+  }
+
+  /** Pauses the running job after its current chunk. */
+  pause() {
+    if (this.#job) this.#worker.postMessage({ type: 'pause' });
+  }
+
+  /** Resumes a paused job. */
+  resume() {
+    if (this.#job) this.#worker.postMessage({ type: 'resume' });
+  }
+
+  /** Stops the running job; its promise rejects with "training cancelled". */
+  cancel() {
+    if (!this.#job) return;
+    this.#worker.postMessage({ type: 'cancel' });
+    this.#finish(new Error('training cancelled'));
+  }
+
+  /** Ends the worker for good; a running job rejects. */
+  terminate() {
+    this.#terminated = true;
+    this.#worker.terminate();
+    this.#finish(new Error('the TrainingWorker was terminated'));
+  }
+
+  #start(job, resolve, reject) {
+    const id = ++this.#jobCount;
+    const worker = this.#worker;
+
+    const onMessage = ({ data }) => {
+      if (data?.id === id) this.#handle(data);
+    };
+    const onError = (event) => {
+      event.preventDefault();
+      const reason = event.message || 'the worker script could not be loaded';
+      this.#finish(new Error(`training worker failed: ${reason}`));
+    };
+    const onMessageError = () => {
+      this.#finish(new Error('training worker sent a message that could not be read'));
+    };
+
+    worker.addEventListener('message', onMessage);
+    worker.addEventListener('error', onError);
+    worker.addEventListener('messageerror', onMessageError);
+    const removeListeners = () => {
+      worker.removeEventListener('message', onMessage);
+      worker.removeEventListener('error', onError);
+      worker.removeEventListener('messageerror', onMessageError);
+    };
+    this.#job = { resolve, reject, removeListeners };
+
+    try {
+      worker.postMessage({ type: 'train', id, job });
+    } catch (error) {
+      this.#finish(error);
+    }
+  }
+
+  #handle(message) {
+    switch (message.type) {
+      case 'progress': {
+        const progress = { ...message };
+        delete progress.id;
+        this.onprogress?.(progress);
+        break;
+      }
+      case 'done':
+        this.#finish(null, message.bytes);
+        break;
+      case 'cancelled':
+        this.#finish(new Error('training cancelled'));
+        break;
+      case 'error':
+        this.#finish(new Error(message.message));
+        break;
+    }
+  }
+
+  /** Ends the running job: removes its listeners, then settles its promise. */
+  #finish(error, bytes) {
+    const job = this.#job;
+    if (!job) return;
+
+    this.#job = null;
+    job.removeListeners();
+
+    if (error) job.reject(error);
+    else job.resolve(bytes);
+  }
+}

@@ -1,0 +1,185 @@
+/**
+ * The training worker of autoencoder-lab (a module worker; `TrainingWorker` starts it).
+ *
+ * It trains one model at a time in chunks of steps and yields to the event loop
+ * between chunks, so pause, resume and cancel are answered within one chunk.
+ *
+ * Messages in:
+ *   { type: 'train', id, job }   job: a TrainingJob (index.d.ts); a new job cancels the last
+ *   { type: 'pause' }, { type: 'resume' }, { type: 'cancel' }   act on the running job
+ * Messages out (each carries the `id` of its job):
+ *   { type: 'progress', id, ...Progress }   after every chunk
+ *   { type: 'done', id, bytes }             the trained model file; its buffer is transferred
+ *   { type: 'cancelled', id }
+ *   { type: 'error', id, message }
+ */
+import { init, Autoencoder, Trainer, loadDigits } from './index.js';
+
+const DEFAULT_CHUNK = 20;
+
+/** The running job: `{ id, paused, cancelled, wake }`, where `wake` ends a pause. */
+let current = null;
+
+let wasmReady = null;
+let builtInTrainImages = null;
+
+self.addEventListener('message', ({ data }) => {
+  switch (data?.type) {
+    case 'train':
+      run(data.id, data.job ?? {});
+      break;
+    case 'pause':
+      if (current) current.paused = true;
+      break;
+    case 'resume':
+      if (current) current.paused = false;
+      wake(current);
+      break;
+    case 'cancel':
+      cancel(current);
+      break;
+  }
+});
+
+/** Runs one job to its end and posts how it ended; never rejects. */
+async function run(id, job) {
+  cancel(current);
+  const state = { id, paused: false, cancelled: false, wake: null };
+  current = state;
+
+  try {
+    const bytes = await train(job, state);
+    if (bytes) {
+      self.postMessage({ type: 'done', id, bytes }, [bytes.buffer]);
+    } else {
+      self.postMessage({ type: 'cancelled', id });
+    }
+  } catch (error) {
+    self.postMessage({ type: 'error', id, message: messageOf(error) });
+  } finally {
+    if (current === state) current = null;
+  }
+}
+
+/** Trains as `job` says; resolves with the model file, or null when cancelled. */
+async function train(job, state) {
+  await loadWasm();
+  const images = job.images ?? (await trainDigits());
+  const trainer = makeTrainer(job, images);
+
+  try {
+    const total = totalSteps(job, trainer.stepsPerEpoch);
+    const chunk = chunkSize(job);
+    while (trainer.stepCount < total) {
+      await nextTurn(state);
+      if (state.cancelled) return null;
+
+      const progress = trainer.step(Math.min(chunk, total - trainer.stepCount));
+      self.postMessage({ type: 'progress', id: state.id, ...progress });
+    }
+
+    await nextTurn(state);
+    return state.cancelled ? null : modelBytes(trainer);
+  } finally {
+    trainer.free();
+  }
+}
+
+/** A trainer over `images`, starting from the job's model bytes or config. */
+function makeTrainer(job, images) {
+  const model = startingModel(job);
+  try {
+    return new Trainer(model, images, job.options ?? {});
+  } finally {
+    model.free();
+  }
+}
+
+function startingModel(job) {
+  if (job.modelBytes) return Autoencoder.fromBytes(job.modelBytes);
+  if (job.config) return new Autoencoder(job.config);
+  throw new Error('a training job needs `modelBytes` or `config`');
+}
+
+/** `job.steps`, or `ceil(epochs · stepsPerEpoch)` with one epoch by default. */
+function totalSteps(job, stepsPerEpoch) {
+  const steps = job.steps ?? Math.ceil((job.epochs ?? 1) * stepsPerEpoch);
+  if (!Number.isFinite(steps) || steps < 0) {
+    throw new Error(`job.steps / job.epochs must be a number >= 0, got ${steps}`);
+  }
+  return Math.floor(steps);
+}
+
+function chunkSize(job) {
+  const chunk = job.chunk ?? DEFAULT_CHUNK;
+  if (!Number.isFinite(chunk) || chunk < 1) {
+    throw new Error(`job.chunk must be a number >= 1, got ${chunk}`);
+  }
+  return Math.floor(chunk);
+}
+
+/** The trained model as a safetensors file in a buffer of its own (so it can be moved). */
+function modelBytes(trainer) {
+  const model = trainer.model();
+  try {
+    const bytes = model.toBytes();
+    return bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+  } finally {
+    model.free();
+  }
+}
+
+/** Lets queued messages run, then waits while the job is paused. */
+async function nextTurn(state) {
+  await new Promise((resolve) => setTimeout(resolve, 0));
+
+  while (state.paused && !state.cancelled) {
+    await new Promise((resolve) => {
+      state.wake = resolve;
+    });
+  }
+}
+
+function cancel(state) {
+  if (!state) return;
+  state.cancelled = true;
+  wake(state);
+}
+
+function wake(state) {
+  const resolve = state?.wake;
+  if (!resolve) return;
+  state.wake = null;
+  resolve();
+}
+
+/** Loads the wasm module once; a failed load is tried again by the next job. */
+function loadWasm() {
+  wasmReady ??= init().catch((error) => {
+    wasmReady = null;
+    throw error;
+  });
+  return wasmReady;
+}
+
+/** The built-in train digits `[n, 784]`, loaded once and kept for later jobs. */
+function trainDigits() {
+  builtInTrainImages ??= loadDigits().then(
+    (digits) => {
+      try {
+        return digits.images('train');
+      } finally {
+        digits.free();
+      }
+    },
+    (error) => {
+      builtInTrainImages = null;
+      throw error;
+    },
+  );
+  return builtInTrainImages;
+}
+
+function messageOf(error) {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,407 @@
+//! Plain, serialisable descriptions of a model and its objective, validated
+//! once with errors that name the bad field; and the presets of the four kinds.
+
+use crate::activation::Activation;
+use crate::error::Error;
+use serde::{Deserialize, Serialize};
+
+/// Largest layer width accepted: keeps a typo from allocating gigabytes.
+pub const MAX_UNITS: usize = 16_384;
+/// Largest number of layers on either side.
+pub const MAX_LAYERS: usize = 16;
+
+/// One dense layer, `y = φ(x Wᵀ + b)` with `W: [units, in]`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct LayerSpec {
+    pub units: usize,
+    pub activation: Activation,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Init {
+    /// Uniform in `±sqrt(6 / (in + out))`.
+    #[default]
+    Glorot,
+    /// Uniform in `±sqrt(6 / in)`, for relu layers.
+    He,
+}
+
+/// How the input is corrupted during training (denoising).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase", deny_unknown_fields)]
+pub enum Corruption {
+    /// `clamp(x + level · N(0, 1), 0, 1)`.
+    Gaussian { level: f32 },
+    /// Each value set to 0 with probability `level`.
+    Masking { level: f32 },
+    /// Each value set to 0 or 1 (even odds) with probability `level`.
+    SaltPepper { level: f32 },
+}
+
+impl Corruption {
+    pub fn level(&self) -> f32 {
+        match *self {
+            Corruption::Gaussian { level }
+            | Corruption::Masking { level }
+            | Corruption::SaltPepper { level } => level,
+        }
+    }
+
+    pub fn validate(&self, field: &str) -> Result<(), Error> {
+        let level = self.level();
+        let max = match self {
+            Corruption::Gaussian { .. } => 10.0,
+            _ => 1.0,
+        };
+        if !(level.is_finite() && (0.0..=max).contains(&level)) {
+            return Err(Error::config(
+                format!("{field}.level"),
+                format!("must be between 0 and {max}, got {level}"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A penalty that pushes most of the code `h` to zero.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase", deny_unknown_fields)]
+pub enum Sparsity {
+    /// `weight · mean |h|` over the batch and the code units.
+    L1 { weight: f32 },
+    /// `weight · Σ_j KL(target ‖ ρ̂_j)`, `ρ̂_j` the batch mean of `h_j`.
+    Kl { target: f32, weight: f32 },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Contraction {
+    /// `λ` in `λ · mean_batch ‖∂h/∂x‖²_F`.
+    pub weight: f32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Loss {
+    /// Mean over all elements of `(x̂ − x)²`.
+    #[default]
+    Mse,
+    /// Mean binary cross-entropy, computed from the output logits.
+    Bce,
+}
+
+/// Reconstruction loss plus optional corruption and penalties.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Objective {
+    #[serde(default)]
+    pub loss: Loss,
+    #[serde(default)]
+    pub corruption: Option<Corruption>,
+    #[serde(default)]
+    pub sparsity: Option<Sparsity>,
+    #[serde(default)]
+    pub contraction: Option<Contraction>,
+}
+
+/// Architecture and objective of an autoencoder.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ModelConfig {
+    pub input_size: usize,
+    pub encoder: Vec<LayerSpec>,
+    pub decoder: Vec<LayerSpec>,
+    #[serde(default)]
+    pub init: Init,
+    #[serde(default)]
+    pub seed: u64,
+    #[serde(default)]
+    pub objective: Objective,
+}
+
+fn check_weight(field: &str, weight: f32, max: f32) -> Result<(), Error> {
+    if weight.is_finite() && (0.0..=max).contains(&weight) {
+        Ok(())
+    } else {
+        Err(Error::config(
+            field,
+            format!("must be between 0 and {max}, got {weight}"),
+        ))
+    }
+}
+
+fn check_layers(side: &str, layers: &[LayerSpec]) -> Result<(), Error> {
+    if layers.is_empty() || layers.len() > MAX_LAYERS {
+        return Err(Error::config(
+            side,
+            format!("must have 1 to {MAX_LAYERS} layers, got {}", layers.len()),
+        ));
+    }
+    for (i, layer) in layers.iter().enumerate() {
+        if layer.units == 0 || layer.units > MAX_UNITS {
+            return Err(Error::config(
+                format!("{side}[{i}].units"),
+                format!("must be between 1 and {MAX_UNITS}, got {}", layer.units),
+            ));
+        }
+    }
+    Ok(())
+}
+
+impl ModelConfig {
+    /// The size of the code `h`: the units of the last encoder layer.
+    pub fn code_size(&self) -> usize {
+        self.encoder.last().map_or(0, |layer| layer.units)
+    }
+
+    pub fn validate(&self) -> Result<(), Error> {
+        if self.input_size == 0 || self.input_size > MAX_UNITS {
+            return Err(Error::config(
+                "inputSize",
+                format!("must be between 1 and {MAX_UNITS}, got {}", self.input_size),
+            ));
+        }
+        check_layers("encoder", &self.encoder)?;
+        check_layers("decoder", &self.decoder)?;
+
+        let output = self.decoder[self.decoder.len() - 1];
+        if output.units != self.input_size {
+            return Err(Error::config(
+                format!("decoder[{}].units", self.decoder.len() - 1),
+                format!(
+                    "must equal inputSize ({}) so the output can be compared with the input, got {}",
+                    self.input_size, output.units
+                ),
+            ));
+        }
+        self.validate_objective(output.activation)
+    }
+
+    fn validate_objective(&self, output: Activation) -> Result<(), Error> {
+        let objective = &self.objective;
+        if objective.loss == Loss::Bce && output != Activation::Sigmoid {
+            return Err(Error::config(
+                "objective.loss",
+                format!("'bce' needs a sigmoid output layer, the decoder ends in {output}"),
+            ));
+        }
+        if let Some(corruption) = &objective.corruption {
+            corruption.validate("objective.corruption")?;
+        }
+        match objective.sparsity {
+            Some(Sparsity::L1 { weight }) => {
+                check_weight("objective.sparsity.weight", weight, 100.0)?
+            }
+            Some(Sparsity::Kl { target, weight }) => {
+                check_weight("objective.sparsity.weight", weight, 100.0)?;
+                if !(target > 0.0 && target < 1.0) {
+                    return Err(Error::config(
+                        "objective.sparsity.target",
+                        format!("must be strictly between 0 and 1, got {target}"),
+                    ));
+                }
+                let code = self.encoder[self.encoder.len() - 1].activation;
+                if !code.is_unit_interval() {
+                    return Err(Error::config(
+                        "objective.sparsity",
+                        format!("'kl' needs a sigmoid code layer, the encoder ends in {code}"),
+                    ));
+                }
+            }
+            None => {}
+        }
+        if let Some(Contraction { weight }) = objective.contraction {
+            check_weight("objective.contraction.weight", weight, 100.0)?;
+        }
+        Ok(())
+    }
+}
+
+/// The four named kinds of autoencoder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Undercomplete,
+    Sparse,
+    Denoising,
+    Contractive,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 4] = [
+        Kind::Undercomplete,
+        Kind::Sparse,
+        Kind::Denoising,
+        Kind::Contractive,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Undercomplete => "undercomplete",
+            Kind::Sparse => "sparse",
+            Kind::Denoising => "denoising",
+            Kind::Contractive => "contractive",
+        }
+    }
+
+    pub fn parse(name: &str) -> Result<Kind, Error> {
+        Kind::ALL
+            .into_iter()
+            .find(|kind| kind.name() == name)
+            .ok_or_else(|| {
+                Error::config(
+                    "kind",
+                    format!(
+                        "must be undercomplete, sparse, denoising or contractive, got '{name}'"
+                    ),
+                )
+            })
+    }
+}
+
+/// Options of a preset; anything left `None` takes the kind's default.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PresetOptions {
+    pub input_size: Option<usize>,
+    pub code_size: Option<usize>,
+    pub hidden: Option<Vec<usize>>,
+    pub seed: Option<u64>,
+    /// L1 weight (sparse), β (sparse with `target`) or λ (contractive).
+    pub weight: Option<f32>,
+    /// KL target ρ: makes the sparse preset use KL instead of L1.
+    pub target: Option<f32>,
+    pub corruption: Option<Corruption>,
+    pub loss: Option<Loss>,
+}
+
+/// A complete, validated config for one kind: sigmoid layers throughout, a
+/// mirrored decoder, the kind's penalty or corruption.
+pub fn preset(kind: Kind, options: &PresetOptions) -> Result<ModelConfig, Error> {
+    let input_size = options.input_size.unwrap_or(784);
+    let code_size = options.code_size.unwrap_or(32);
+    let hidden = options.hidden.clone().unwrap_or_default();
+
+    let sigmoid = |units| LayerSpec {
+        units,
+        activation: Activation::Sigmoid,
+    };
+    let encoder: Vec<_> = hidden
+        .iter()
+        .copied()
+        .chain([code_size])
+        .map(sigmoid)
+        .collect();
+    let decoder: Vec<_> = hidden
+        .iter()
+        .rev()
+        .copied()
+        .chain([input_size])
+        .map(sigmoid)
+        .collect();
+
+    let mut objective = Objective {
+        loss: options.loss.unwrap_or_default(),
+        ..Objective::default()
+    };
+    match kind {
+        Kind::Undercomplete => {}
+        Kind::Sparse => {
+            objective.sparsity = Some(match options.target {
+                Some(target) => Sparsity::Kl {
+                    target,
+                    weight: options.weight.unwrap_or(0.1),
+                },
+                None => Sparsity::L1 {
+                    weight: options.weight.unwrap_or(0.05),
+                },
+            })
+        }
+        Kind::Denoising => {
+            objective.corruption = Some(
+                options
+                    .corruption
+                    .unwrap_or(Corruption::Gaussian { level: 0.3 }),
+            )
+        }
+        Kind::Contractive => {
+            objective.contraction = Some(Contraction {
+                weight: options.weight.unwrap_or(0.01),
+            })
+        }
+    }
+
+    let config = ModelConfig {
+        input_size,
+        encoder,
+        decoder,
+        init: Init::Glorot,
+        seed: options.seed.unwrap_or(0),
+        objective,
+    };
+    config.validate()?;
+    Ok(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presets_are_valid_and_differ_by_their_objective() {
+        let options = PresetOptions {
+            code_size: Some(16),
+            hidden: Some(vec![100]),
+            ..Default::default()
+        };
+        let configs: Vec<_> = Kind::ALL
+            .iter()
+            .map(|&kind| preset(kind, &options).unwrap())
+            .collect();
+        assert_eq!(configs[0].code_size(), 16);
+        assert_eq!(configs[0].decoder[0].units, 100);
+        assert_eq!(configs[0].objective, Objective::default());
+        assert!(matches!(
+            configs[1].objective.sparsity,
+            Some(Sparsity::L1 { .. })
+        ));
+        assert!(configs[2].objective.corruption.is_some());
+        assert!(configs[3].objective.contraction.is_some());
+    }
+
+    #[test]
+    fn bad_fields_are_named() {
+        let mut config = preset(Kind::Undercomplete, &PresetOptions::default()).unwrap();
+        config.decoder[0].units = 10;
+        let message = config.validate().unwrap_err().to_string();
+        assert!(message.contains("decoder[0].units"), "{message}");
+
+        let options = PresetOptions {
+            target: Some(1.5),
+            ..Default::default()
+        };
+        let message = preset(Kind::Sparse, &options).unwrap_err().to_string();
+        assert!(message.contains("objective.sparsity.target"), "{message}");
+
+        let options = PresetOptions {
+            code_size: Some(0),
+            ..Default::default()
+        };
+        let message = preset(Kind::Sparse, &options).unwrap_err().to_string();
+        assert!(message.contains("encoder[0].units"), "{message}");
+    }
+
+    #[test]
+    fn config_json_uses_camel_case_and_rejects_unknown_fields() {
+        let config = preset(Kind::Denoising, &PresetOptions::default()).unwrap();
+        let json = serde_json::to_string(&config).unwrap();
+        assert!(json.contains("\"inputSize\":784"), "{json}");
+        assert!(json.contains("\"kind\":\"gaussian\""), "{json}");
+        let back: ModelConfig = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, config);
+
+        let typo = json.replace("inputSize", "inputSise");
+        assert!(serde_json::from_str::<ModelConfig>(&typo).is_err());
+    }
+}

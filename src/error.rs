@@ -1,0 +1,76 @@
+//! The one error type of the crate. Each variant names the operation and what
+//! was wrong with it, so that a message shown to a person can say what to fix.
+
+use std::fmt;
+
+/// Everything that can go wrong in the core, from a bad config to a bad file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Error {
+    /// A configuration field has a value the library cannot use.
+    Config { field: String, reason: String },
+    /// An input has the wrong length or shape for the operation.
+    Shape {
+        op: &'static str,
+        expected: String,
+        actual: String,
+    },
+    /// An input holds NaN or an infinity.
+    NonFiniteInput { op: &'static str, index: usize },
+    /// Training produced a loss or gradient that is not finite; the weights
+    /// are those from before that step.
+    NonFiniteLoss { step: u64, loss: f64 },
+    /// A model file cannot be read.
+    ModelFile(String),
+    /// A data file cannot be read.
+    DataFile(String),
+}
+
+impl Error {
+    pub(crate) fn config(field: impl Into<String>, reason: impl Into<String>) -> Error {
+        Error::Config {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn shape(op: &'static str, expected: impl Into<String>, actual: usize) -> Error {
+        Error::Shape {
+            op,
+            expected: expected.into(),
+            actual: actual.to_string(),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Config { field, reason } => write!(f, "invalid config: `{field}` {reason}"),
+            Error::Shape {
+                op,
+                expected,
+                actual,
+            } => write!(f, "{op}: expected {expected}, got {actual}"),
+            Error::NonFiniteInput { op, index } => {
+                write!(f, "{op}: input value at index {index} is NaN or infinite")
+            }
+            Error::NonFiniteLoss { step, loss } => write!(
+                f,
+                "training stopped at step {step}: the loss ({loss}) or its gradient is not \
+                 finite; the weights are kept from before that step (try a smaller learning rate)"
+            ),
+            Error::ModelFile(reason) => write!(f, "cannot read model file: {reason}"),
+            Error::DataFile(reason) => write!(f, "cannot read data file: {reason}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Checks that every value is finite, naming the first bad index.
+pub(crate) fn check_finite(op: &'static str, values: &[f32]) -> Result<(), Error> {
+    match values.iter().position(|v| !v.is_finite()) {
+        Some(index) => Err(Error::NonFiniteInput { op, index }),
+        None => Ok(()),
+    }
+}

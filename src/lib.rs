@@ -1,0 +1,17 @@
+//! Four kinds of autoencoder (undercomplete, sparse, denoising, contractive)
+//! as presets of one objective, trained with exact gradients on ndarray.
+//!
+//! The core is pure Rust and builds natively and for `wasm32-unknown-unknown`;
+//! the JS bindings live in [`wasm`] and are compiled for wasm32 only.
+
+pub mod activation;
+pub mod config;
+pub mod error;
+pub mod model;
+pub mod objective;
+pub mod rng;
+
+pub use activation::Activation;
+pub use config::{preset, Kind, ModelConfig, Objective, PresetOptions};
+pub use error::Error;
+pub use model::Autoencoder;

@@ -1,0 +1,331 @@
+//! Dense layers and the autoencoder built from them.
+//!
+//! An autoencoder is one list of layers split in two: the first
+//! `encoder_len` layers are the encoder `f`, the rest the decoder `g`.
+
+use crate::activation::Activation;
+use crate::config::{Init, ModelConfig};
+use crate::error::{check_finite, Error};
+use crate::rng::Rng;
+use ndarray::{Array1, Array2, ArrayView2, Axis};
+use std::fmt;
+
+/// `y = φ(x Wᵀ + b)`.
+///
+/// # Shapes
+/// `weight: [out, in]` (as PyTorch's `nn.Linear`), `bias: [out]`,
+/// `x: [batch, in]` → `y: [batch, out]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dense {
+    pub weight: Array2<f32>,
+    pub bias: Array1<f32>,
+    pub activation: Activation,
+}
+
+impl Dense {
+    /// Weights uniform in `±limit` from `rng`, biases zero.
+    pub fn init(
+        inputs: usize,
+        units: usize,
+        activation: Activation,
+        init: Init,
+        rng: &mut Rng,
+    ) -> Dense {
+        let limit = match init {
+            Init::Glorot => (6.0 / (inputs + units) as f32).sqrt(),
+            Init::He => (6.0 / inputs as f32).sqrt(),
+        };
+        Dense {
+            weight: Array2::from_shape_simple_fn((units, inputs), || rng.symmetric(limit)),
+            bias: Array1::zeros(units),
+            activation,
+        }
+    }
+
+    pub fn inputs(&self) -> usize {
+        self.weight.ncols()
+    }
+
+    pub fn units(&self) -> usize {
+        self.weight.nrows()
+    }
+
+    /// The pre-activation `z = x Wᵀ + b`: `[batch, in]` → `[batch, out]`.
+    pub fn linear(&self, x: ArrayView2<f32>) -> Array2<f32> {
+        let mut z = x.dot(&self.weight.t());
+        z += &self.bias;
+        z
+    }
+
+    /// `φ(z)` element-wise.
+    pub fn activate(&self, z: &Array2<f32>) -> Array2<f32> {
+        let activation = self.activation;
+        z.mapv(|v| activation.apply(v))
+    }
+
+    pub fn forward(&self, x: ArrayView2<f32>) -> Array2<f32> {
+        self.activate(&self.linear(x))
+    }
+}
+
+/// Every layer's pre-activation and output for one batch, kept for backprop.
+#[derive(Debug)]
+pub struct Trace {
+    /// `outputs[0]` is the input, `outputs[l + 1]` the output of layer `l`.
+    pub outputs: Vec<Array2<f32>>,
+    /// `pre[l]` is the pre-activation `z` of layer `l`.
+    pub pre: Vec<Array2<f32>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Autoencoder {
+    config: ModelConfig,
+    /// Encoder layers, then decoder layers.
+    pub layers: Vec<Dense>,
+}
+
+impl Autoencoder {
+    /// A freshly initialised model, seeded by `config.seed`.
+    pub fn new(config: ModelConfig) -> Result<Autoencoder, Error> {
+        config.validate()?;
+        let mut rng = Rng::new(config.seed);
+        let mut inputs = config.input_size;
+        let mut layers = Vec::new();
+        for spec in config.encoder.iter().chain(&config.decoder) {
+            layers.push(Dense::init(
+                inputs,
+                spec.units,
+                spec.activation,
+                config.init,
+                &mut rng,
+            ));
+            inputs = spec.units;
+        }
+        Ok(Autoencoder { config, layers })
+    }
+
+    /// A model from given layers, which must match `config`'s shapes.
+    pub fn from_layers(config: ModelConfig, layers: Vec<Dense>) -> Result<Autoencoder, Error> {
+        let fresh = Autoencoder::new(config)?;
+        for (i, (layer, expected)) in layers.iter().zip(&fresh.layers).enumerate() {
+            if layer.weight.dim() != expected.weight.dim()
+                || layer.bias.len() != expected.bias.len()
+            {
+                return Err(Error::shape(
+                    "from_layers",
+                    format!("layer {i} {:?}", expected.weight.dim()),
+                    layer.weight.len(),
+                ));
+            }
+        }
+        if layers.len() != fresh.layers.len() {
+            return Err(Error::shape(
+                "from_layers",
+                format!("{} layers", fresh.layers.len()),
+                layers.len(),
+            ));
+        }
+        Ok(Autoencoder {
+            config: fresh.config,
+            layers,
+        })
+    }
+
+    pub fn config(&self) -> &ModelConfig {
+        &self.config
+    }
+
+    pub fn input_size(&self) -> usize {
+        self.config.input_size
+    }
+
+    pub fn code_size(&self) -> usize {
+        self.config.code_size()
+    }
+
+    /// Number of encoder layers; `layers[..encoder_len()]` is the encoder.
+    pub fn encoder_len(&self) -> usize {
+        self.config.encoder.len()
+    }
+
+    pub fn encoder(&self) -> &[Dense] {
+        &self.layers[..self.encoder_len()]
+    }
+
+    pub fn decoder(&self) -> &[Dense] {
+        &self.layers[self.encoder_len()..]
+    }
+
+    pub fn parameter_count(&self) -> usize {
+        self.layers
+            .iter()
+            .map(|l| l.weight.len() + l.bias.len())
+            .sum()
+    }
+
+    /// Views a flat slice of `n` samples as `[n, width]`, checking its length
+    /// and that it holds no NaN or infinity.
+    pub fn batch_view<'a>(
+        op: &'static str,
+        values: &'a [f32],
+        width: usize,
+    ) -> Result<ArrayView2<'a, f32>, Error> {
+        if values.is_empty() || values.len() % width != 0 {
+            return Err(Error::shape(
+                op,
+                format!("a non-empty multiple of {width} values"),
+                values.len(),
+            ));
+        }
+        check_finite(op, values)?;
+        Ok(ArrayView2::from_shape((values.len() / width, width), values).expect("length checked"))
+    }
+
+    /// `h = f(x)`: `[batch, input]` → `[batch, code]`.
+    pub fn encode(&self, x: ArrayView2<f32>) -> Array2<f32> {
+        run(self.encoder(), x)
+    }
+
+    /// `x̂ = g(h)`: `[batch, code]` → `[batch, input]`.
+    pub fn decode(&self, code: ArrayView2<f32>) -> Array2<f32> {
+        run(self.decoder(), code)
+    }
+
+    /// `g(f(x))`: `[batch, input]` → `[batch, input]`.
+    pub fn reconstruct(&self, x: ArrayView2<f32>) -> Array2<f32> {
+        run(&self.layers, x)
+    }
+
+    /// The forward pass through every layer, keeping what backprop needs.
+    pub fn trace(&self, x: ArrayView2<f32>) -> Trace {
+        let mut outputs = vec![x.to_owned()];
+        let mut pre = Vec::with_capacity(self.layers.len());
+        for layer in &self.layers {
+            let z = layer.linear(outputs[outputs.len() - 1].view());
+            outputs.push(layer.activate(&z));
+            pre.push(z);
+        }
+        Trace { outputs, pre }
+    }
+}
+
+fn run(layers: &[Dense], x: ArrayView2<f32>) -> Array2<f32> {
+    let mut a = x.to_owned();
+    for layer in layers {
+        a = layer.forward(a.view());
+    }
+    a
+}
+
+/// Mean of each column: `[batch, n]` → `[n]`.
+pub fn column_means(values: &Array2<f32>) -> Array1<f32> {
+    values
+        .mean_axis(Axis(0))
+        .unwrap_or_else(|| Array1::zeros(values.ncols()))
+}
+
+impl fmt::Display for Autoencoder {
+    /// One line per layer, then the parameter count, e.g.
+    /// `encoder.0  784 → 32  sigmoid`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, layer) in self.layers.iter().enumerate() {
+            let (part, index) = if i < self.encoder_len() {
+                ("encoder", i)
+            } else {
+                ("decoder", i - self.encoder_len())
+            };
+            writeln!(
+                f,
+                "{part}.{index}  {} → {}  {}",
+                layer.inputs(),
+                layer.units(),
+                layer.activation
+            )?;
+        }
+        write!(f, "{} parameters", self.parameter_count())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{preset, Kind, PresetOptions};
+    use ndarray::array;
+
+    fn small() -> Autoencoder {
+        let options = PresetOptions {
+            input_size: Some(6),
+            code_size: Some(3),
+            hidden: Some(vec![4]),
+            seed: Some(5),
+            ..Default::default()
+        };
+        Autoencoder::new(preset(Kind::Undercomplete, &options).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn dense_layer_computes_x_w_transpose_plus_b() {
+        let layer = Dense {
+            weight: array![[1.0, 2.0], [0.0, -1.0], [0.5, 0.5]],
+            bias: array![0.1, 0.2, 0.3],
+            activation: Activation::Identity,
+        };
+        let y = layer.forward(array![[1.0, 1.0], [2.0, 0.0]].view());
+        assert_eq!(y, array![[3.1, -0.8, 1.3], [2.1, 0.2, 1.3]]);
+    }
+
+    #[test]
+    fn batch_and_single_samples_agree() {
+        let model = small();
+        let x = Array2::from_shape_fn((5, 6), |(i, j)| ((i * 7 + j) % 5) as f32 / 4.0);
+        let codes = model.encode(x.view());
+        let whole = model.reconstruct(x.view());
+        assert_eq!(model.decode(codes.view()), whole);
+        for i in 0..5 {
+            let one = model.reconstruct(x.slice(ndarray::s![i..i + 1, ..]));
+            assert_eq!(one.row(0), whole.row(i));
+        }
+    }
+
+    #[test]
+    fn display_lists_layers_and_parameters() {
+        // (6·4 + 4) + (4·3 + 3) + (3·4 + 4) + (4·6 + 6) = 28 + 15 + 16 + 30 = 89
+        let text = small().to_string();
+        assert_eq!(
+            text,
+            "encoder.0  6 → 4  sigmoid\nencoder.1  4 → 3  sigmoid\n\
+             decoder.0  3 → 4  sigmoid\ndecoder.1  4 → 6  sigmoid\n\
+             89 parameters"
+        );
+    }
+
+    #[test]
+    fn bad_batches_are_rejected() {
+        assert!(matches!(
+            Autoencoder::batch_view("encode", &[0.0; 7], 6),
+            Err(Error::Shape { .. })
+        ));
+        assert!(matches!(
+            Autoencoder::batch_view("encode", &[], 6),
+            Err(Error::Shape { .. })
+        ));
+        let mut x = [0.0; 6];
+        x[4] = f32::NAN;
+        assert_eq!(
+            Autoencoder::batch_view("encode", &x, 6).unwrap_err(),
+            Error::NonFiniteInput {
+                op: "encode",
+                index: 4
+            }
+        );
+    }
+
+    #[test]
+    fn glorot_init_is_seeded_and_bounded() {
+        let a = small();
+        assert_eq!(a, small());
+        let limit = (6.0f32 / 10.0).sqrt();
+        assert!(a.layers[0].weight.iter().all(|w| w.abs() <= limit));
+        assert!(a.layers[0].weight.iter().any(|w| w.abs() > limit / 2.0));
+    }
+}
