@@ -6,10 +6,13 @@
 
 pub mod activation;
 pub mod config;
+pub mod corruption;
 pub mod error;
 pub mod model;
 pub mod objective;
+pub mod optim;
 pub mod rng;
+pub mod train;
 
 pub use activation::Activation;
 pub use config::{preset, Kind, ModelConfig, Objective, PresetOptions};

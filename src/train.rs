@@ -1,0 +1,327 @@
+//! Seeded, deterministic mini-batch training that advances a requested number
+//! of steps, so a UI can interleave, pause and resume. Running `a` then `b`
+//! steps gives the same weights, bit for bit, as running `a + b` at once.
+
+use crate::corruption::corrupt_in_place;
+use crate::error::{check_finite, Error};
+use crate::model::Autoencoder;
+use crate::objective::{gradient, Grad, Parts};
+use crate::optim::{Optimizer, OptimizerConfig};
+use crate::rng::Rng;
+use ndarray::{Array2, ArrayView2};
+use serde::{Deserialize, Serialize};
+
+/// Largest batch accepted.
+pub const MAX_BATCH: usize = 4096;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TrainConfig {
+    #[serde(default)]
+    pub optimizer: OptimizerConfig,
+    #[serde(default = "default_batch")]
+    pub batch_size: usize,
+    /// Seeds shuffling and corruption.
+    #[serde(default)]
+    pub seed: u64,
+    #[serde(default = "default_shuffle")]
+    pub shuffle: bool,
+}
+
+fn default_batch() -> usize {
+    64
+}
+
+fn default_shuffle() -> bool {
+    true
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            optimizer: OptimizerConfig::default(),
+            batch_size: default_batch(),
+            seed: 0,
+            shuffle: true,
+        }
+    }
+}
+
+/// What a call to [`Trainer::step`] did.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Report {
+    /// Steps done in total.
+    pub step: u64,
+    /// Whole epochs done in total.
+    pub epoch: u64,
+    /// How far into the current epoch, in `[0, 1)`.
+    pub epoch_progress: f64,
+    /// Mean of each part over the steps of this call.
+    pub losses: Parts,
+    /// Steps this call ran.
+    pub steps: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Trainer {
+    model: Autoencoder,
+    optimizer: Optimizer,
+    config: TrainConfig,
+    /// `[n, input_size]`, copied once.
+    data: Array2<f32>,
+    rng: Rng,
+    order: Vec<usize>,
+    cursor: usize,
+    step: u64,
+    history: Vec<Parts>,
+}
+
+impl Trainer {
+    /// A trainer over `data: [n, input_size]` (a flat slice), starting from `model`.
+    pub fn new(model: Autoencoder, data: &[f32], config: TrainConfig) -> Result<Trainer, Error> {
+        if config.batch_size == 0 || config.batch_size > MAX_BATCH {
+            return Err(Error::config(
+                "batchSize",
+                format!(
+                    "must be between 1 and {MAX_BATCH}, got {}",
+                    config.batch_size
+                ),
+            ));
+        }
+        let data = Autoencoder::batch_view("training data", data, model.input_size())?.to_owned();
+        let optimizer = Optimizer::new(config.optimizer, &model.layers)?;
+        Ok(Trainer {
+            model,
+            optimizer,
+            rng: Rng::new(config.seed),
+            order: (0..data.nrows()).collect(),
+            cursor: 0,
+            step: 0,
+            history: Vec::new(),
+            data,
+            config,
+        })
+    }
+
+    pub fn model(&self) -> &Autoencoder {
+        &self.model
+    }
+
+    pub fn into_model(self) -> Autoencoder {
+        self.model
+    }
+
+    pub fn step_count(&self) -> u64 {
+        self.step
+    }
+
+    pub fn steps_per_epoch(&self) -> usize {
+        self.data.nrows().div_ceil(self.config.batch_size)
+    }
+
+    /// Losses of every step so far.
+    pub fn history(&self) -> &[Parts] {
+        &self.history
+    }
+
+    /// Runs `steps` mini-batch steps. If a step's loss or gradient is not
+    /// finite, stops with [`Error::NonFiniteLoss`] and leaves the weights as
+    /// they were before that step.
+    pub fn step(&mut self, steps: usize) -> Result<Report, Error> {
+        let mut sum = Parts::default();
+        for _ in 0..steps {
+            let parts = self.one_step()?;
+            sum.reconstruction += parts.reconstruction;
+            sum.penalty += parts.penalty;
+        }
+        let count = steps.max(1) as f64;
+        let per_epoch = self.steps_per_epoch() as u64;
+        Ok(Report {
+            step: self.step,
+            epoch: self.step / per_epoch,
+            epoch_progress: (self.step % per_epoch) as f64 / per_epoch as f64,
+            losses: Parts {
+                reconstruction: sum.reconstruction / count,
+                penalty: sum.penalty / count,
+            },
+            steps,
+        })
+    }
+
+    fn one_step(&mut self) -> Result<Parts, Error> {
+        let (input, target) = self.next_batch();
+        let (parts, grads) = gradient(&self.model, input.view(), target.view());
+        if !parts.total().is_finite() || !all_finite(&grads) {
+            return Err(Error::NonFiniteLoss {
+                step: self.step + 1,
+                loss: parts.total(),
+            });
+        }
+
+        self.optimizer.update(&mut self.model.layers, &grads);
+        self.step += 1;
+        self.history.push(parts);
+        Ok(parts)
+    }
+
+    /// The next batch as (corrupted input, clean target), reshuffling at the
+    /// start of every epoch.
+    fn next_batch(&mut self) -> (Array2<f32>, Array2<f32>) {
+        if self.cursor == 0 && self.config.shuffle {
+            self.rng.shuffle(&mut self.order);
+        }
+        let end = (self.cursor + self.config.batch_size).min(self.order.len());
+        let rows = &self.order[self.cursor..end];
+        self.cursor = if end == self.order.len() { 0 } else { end };
+
+        let target = self.data.select(ndarray::Axis(0), rows);
+        let mut input = target.clone();
+        if let Some(corruption) = self.model.config().objective.corruption {
+            let values = input.as_slice_mut().expect("standard layout");
+            corrupt_in_place(values, corruption, &mut self.rng);
+        }
+        (input, target)
+    }
+}
+
+fn all_finite(grads: &[Grad]) -> bool {
+    grads
+        .iter()
+        .all(|g| g.weight.iter().chain(&g.bias).all(|v| v.is_finite()))
+}
+
+/// The objective of `model` on clean data `[n, input_size]` (no corruption),
+/// computed in batches of 1,000.
+pub fn evaluate_dataset(model: &Autoencoder, data: &[f32]) -> Result<Parts, Error> {
+    let view = Autoencoder::batch_view("evaluate", data, model.input_size())?;
+    check_finite("evaluate", data)?;
+    let mut sum = Parts::default();
+    for chunk in view.axis_chunks_iter(ndarray::Axis(0), 1000) {
+        let parts = crate::objective::evaluate(model, chunk, chunk);
+        let share = chunk.nrows() as f64 / view.nrows() as f64;
+        sum.reconstruction += parts.reconstruction * share;
+        sum.penalty += parts.penalty * share;
+    }
+    Ok(sum)
+}
+
+/// Mean squared error of `model`'s reconstructions of `input` against `target`.
+pub fn reconstruction_mse(
+    model: &Autoencoder,
+    input: ArrayView2<f32>,
+    target: ArrayView2<f32>,
+) -> f64 {
+    let output = model.reconstruct(input);
+    let sum: f64 = output
+        .iter()
+        .zip(target.iter())
+        .map(|(&y, &t)| ((y - t) as f64).powi(2))
+        .sum();
+    sum / output.len() as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{preset, Corruption, Kind, PresetOptions};
+
+    fn toy_data(n: usize, width: usize) -> Vec<f32> {
+        let mut rng = Rng::new(11);
+        // Two prototypes plus noise: easy to compress to a small code.
+        (0..n)
+            .flat_map(|i| {
+                let on = i % 2;
+                (0..width)
+                    .map(|j| if (j % 2) == on { 0.9 } else { 0.1 } + 0.05 * rng.normal())
+                    .collect::<Vec<_>>()
+            })
+            .map(|v| v.clamp(0.0, 1.0))
+            .collect()
+    }
+
+    fn trainer(kind: Kind) -> Trainer {
+        let options = PresetOptions {
+            input_size: Some(12),
+            code_size: Some(3),
+            seed: Some(2),
+            corruption: Some(Corruption::Masking { level: 0.2 }),
+            ..Default::default()
+        };
+        let model = Autoencoder::new(preset(kind, &options).unwrap()).unwrap();
+        let config = TrainConfig {
+            batch_size: 7,
+            optimizer: OptimizerConfig::Adam {
+                learning_rate: 0.02,
+                beta1: 0.9,
+                beta2: 0.999,
+                epsilon: 1e-7,
+                weight_decay: 0.0,
+            },
+            ..Default::default()
+        };
+        Trainer::new(model, &toy_data(50, 12), config).unwrap()
+    }
+
+    #[test]
+    fn stop_and_resume_is_bit_identical_for_every_kind() {
+        for kind in Kind::ALL {
+            let mut whole = trainer(kind);
+            whole.step(40).unwrap();
+            let mut parts = trainer(kind);
+            for chunk in [1, 13, 0, 26] {
+                parts.step(chunk).unwrap();
+            }
+            assert_eq!(whole.model(), parts.model(), "{kind:?}");
+            assert_eq!(whole.history(), parts.history());
+        }
+    }
+
+    #[test]
+    fn loss_falls_and_epochs_are_counted() {
+        let mut t = trainer(Kind::Denoising);
+        assert_eq!(t.steps_per_epoch(), 8); // ceil(50 / 7)
+        let first = t.step(8).unwrap();
+        assert_eq!((first.step, first.epoch, first.epoch_progress), (8, 1, 0.0));
+        let later = t.step(300).unwrap();
+        assert!(
+            later.losses.reconstruction < 0.3 * first.losses.reconstruction,
+            "{first:?} {later:?}"
+        );
+    }
+
+    #[test]
+    fn a_non_finite_step_stops_with_its_number_and_keeps_the_weights() {
+        let mut t = trainer(Kind::Undercomplete);
+        t.step(5).unwrap();
+        let before = t.model().clone();
+        // Poison the data the next batches will read.
+        t.data.fill(f32::INFINITY);
+        let error = t.step(3).unwrap_err();
+        assert!(
+            matches!(error, Error::NonFiniteLoss { step: 6, .. }),
+            "{error:?}"
+        );
+        assert!(error.to_string().contains("step 6"), "{error}");
+        assert_eq!(t.model(), &before);
+        assert_eq!(t.step_count(), 5);
+    }
+
+    #[test]
+    fn bad_data_and_batch_sizes_are_refused() {
+        let model = trainer(Kind::Sparse).into_model();
+        let bad = Trainer::new(model.clone(), &[0.5; 13], TrainConfig::default());
+        assert!(matches!(bad, Err(Error::Shape { .. })));
+        let mut nan = toy_data(4, 12);
+        nan[7] = f32::NAN;
+        let bad = Trainer::new(model.clone(), &nan, TrainConfig::default());
+        assert!(matches!(bad, Err(Error::NonFiniteInput { index: 7, .. })));
+        let config = TrainConfig {
+            batch_size: 0,
+            ..Default::default()
+        };
+        let message = Trainer::new(model, &toy_data(4, 12), config)
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("batchSize"), "{message}");
+    }
+}
