@@ -7,7 +7,9 @@
 pub mod activation;
 pub mod config;
 pub mod corruption;
+pub mod data;
 pub mod error;
+pub mod io;
 pub mod model;
 pub mod objective;
 pub mod optim;

@@ -1,0 +1,323 @@
+//! Model files: safetensors, with tensors named `encoder.{i}.weight`,
+//! `encoder.{i}.bias`, `decoder.{i}.weight`, `decoder.{i}.bias` (float32,
+//! little-endian, weights `[out, in]`), and in the metadata the model config as
+//! JSON under `config` and the format version under `format_version`.
+//!
+//! ```text
+//! u64 header length N (little-endian) | N bytes of JSON header | tensor data
+//! ```
+//!
+//! Reading checks everything before building anything: a bad file gives an
+//! error and never a half-made model.
+
+use crate::config::ModelConfig;
+use crate::error::Error;
+use crate::model::{Autoencoder, Dense};
+use ndarray::{Array1, Array2};
+use serde_json::{json, Map, Value};
+
+/// The version written into new files; files of this version or older load.
+pub const FORMAT_VERSION: u32 = 1;
+/// Largest model file accepted.
+pub const MAX_FILE_BYTES: usize = 512 << 20;
+/// Largest JSON header accepted.
+const MAX_HEADER_BYTES: usize = 1 << 20;
+
+fn bad(reason: impl Into<String>) -> Error {
+    Error::ModelFile(reason.into())
+}
+
+/// `encoder.0`, `decoder.1`, … for every layer of `model`.
+fn layer_names(encoder_len: usize, total: usize) -> Vec<String> {
+    (0..total)
+        .map(|i| {
+            if i < encoder_len {
+                format!("encoder.{i}")
+            } else {
+                format!("decoder.{}", i - encoder_len)
+            }
+        })
+        .collect()
+}
+
+/// Writes `model` as a safetensors file.
+pub fn save(model: &Autoencoder) -> Vec<u8> {
+    let names = layer_names(model.encoder_len(), model.layers.len());
+    let mut header = Map::new();
+    let mut data: Vec<u8> = Vec::with_capacity(model.parameter_count() * 4);
+    let config = serde_json::to_string(model.config()).expect("configs serialise");
+    header.insert(
+        "__metadata__".into(),
+        json!({ "format": "autoencoder-lab", "format_version": FORMAT_VERSION.to_string(), "config": config }),
+    );
+
+    for (name, layer) in names.iter().zip(&model.layers) {
+        let tensors = [
+            (
+                "weight",
+                layer.weight.as_slice().expect("standard layout"),
+                vec![layer.units(), layer.inputs()],
+            ),
+            (
+                "bias",
+                layer.bias.as_slice().expect("standard layout"),
+                vec![layer.units()],
+            ),
+        ];
+        for (part, values, shape) in tensors {
+            let start = data.len();
+            data.extend(values.iter().flat_map(|v| v.to_le_bytes()));
+            header.insert(
+                format!("{name}.{part}"),
+                json!({ "dtype": "F32", "shape": shape, "data_offsets": [start, data.len()] }),
+            );
+        }
+    }
+
+    let mut text = serde_json::to_string(&Value::Object(header)).expect("json serialises");
+    // Pad the header so the data starts 8-byte aligned, as safetensors suggests.
+    while (8 + text.len()) % 8 != 0 {
+        text.push(' ');
+    }
+    let mut bytes = (text.len() as u64).to_le_bytes().to_vec();
+    bytes.extend_from_slice(text.as_bytes());
+    bytes.extend_from_slice(&data);
+    bytes
+}
+
+/// Reads a safetensors model file written by [`save`] or by PyTorch with the
+/// same names and metadata.
+pub fn load(bytes: &[u8]) -> Result<Autoencoder, Error> {
+    if bytes.is_empty() {
+        return Err(bad("the file is empty"));
+    }
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(bad(format!(
+            "the file is {} bytes, more than the limit of {MAX_FILE_BYTES}",
+            bytes.len()
+        )));
+    }
+    if bytes.len() < 8 {
+        return Err(bad(format!(
+            "the file is only {} bytes, too short for a safetensors header",
+            bytes.len()
+        )));
+    }
+    let header_len = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes"));
+    if header_len > MAX_HEADER_BYTES as u64 || header_len > (bytes.len() - 8) as u64 {
+        return Err(bad(format!(
+            "the header claims {header_len} bytes but the file has {} after it: not a safetensors file, or truncated",
+            bytes.len() - 8
+        )));
+    }
+    let header_end = 8 + header_len as usize;
+    let header: Map<String, Value> =
+        serde_json::from_slice(&bytes[8..header_end]).map_err(|e| {
+            bad(format!(
+                "the header is not valid JSON ({e}): not a safetensors file?"
+            ))
+        })?;
+    let data = &bytes[header_end..];
+
+    let config = read_config(&header)?;
+    let shapes = Autoencoder::new(config.clone())?;
+    let names = layer_names(shapes.encoder_len(), shapes.layers.len());
+    let expected: Vec<String> = names
+        .iter()
+        .flat_map(|n| [format!("{n}.weight"), format!("{n}.bias")])
+        .collect();
+    if let Some(extra) = header
+        .keys()
+        .find(|k| *k != "__metadata__" && !expected.contains(k))
+    {
+        return Err(bad(format!(
+            "unexpected tensor `{extra}` for this architecture"
+        )));
+    }
+
+    let mut layers = Vec::with_capacity(shapes.layers.len());
+    for (name, layer) in names.iter().zip(&shapes.layers) {
+        let weight = read_tensor(
+            &header,
+            data,
+            &format!("{name}.weight"),
+            &[layer.units(), layer.inputs()],
+        )?;
+        let bias = read_tensor(&header, data, &format!("{name}.bias"), &[layer.units()])?;
+        layers.push(Dense {
+            weight: Array2::from_shape_vec((layer.units(), layer.inputs()), weight)
+                .expect("shape checked"),
+            bias: Array1::from(bias),
+            activation: layer.activation,
+        });
+    }
+    Autoencoder::from_layers(config, layers)
+}
+
+fn read_config(header: &Map<String, Value>) -> Result<ModelConfig, Error> {
+    let metadata = header
+        .get("__metadata__")
+        .and_then(Value::as_object)
+        .ok_or_else(|| {
+            bad("no `__metadata__`: this safetensors file does not describe an autoencoder")
+        })?;
+    if let Some(version) = metadata.get("format_version") {
+        let version: u32 = version
+            .as_str()
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| {
+                bad(format!(
+                    "`format_version` is {version}, not a whole number as a string"
+                ))
+            })?;
+        if version > FORMAT_VERSION {
+            return Err(bad(format!(
+                "format version {version} is newer than this library reads ({FORMAT_VERSION}); update autoencoder-lab"
+            )));
+        }
+    }
+    let text = metadata
+        .get("config")
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad("the metadata has no `config` string describing the architecture"))?;
+    let config: ModelConfig = serde_json::from_str(text).map_err(|e| {
+        bad(format!(
+            "the `config` in the metadata is not a valid model config: {e}"
+        ))
+    })?;
+    config
+        .validate()
+        .map_err(|e| bad(format!("the `config` in the metadata is invalid: {e}")))?;
+    Ok(config)
+}
+
+/// A float32 tensor's values, after checking its dtype, shape and offsets.
+fn read_tensor(
+    header: &Map<String, Value>,
+    data: &[u8],
+    name: &str,
+    shape: &[usize],
+) -> Result<Vec<f32>, Error> {
+    let info = header
+        .get(name)
+        .ok_or_else(|| bad(format!("tensor `{name}` is missing")))?;
+    let dtype = info.get("dtype").and_then(Value::as_str).unwrap_or("?");
+    if dtype != "F32" {
+        return Err(bad(format!(
+            "tensor `{name}` has dtype {dtype}, expected F32"
+        )));
+    }
+    let actual: Option<Vec<usize>> = info.get("shape").and_then(Value::as_array).map(|dims| {
+        dims.iter()
+            .filter_map(|d| d.as_u64().map(|d| d as usize))
+            .collect()
+    });
+    if actual.as_deref() != Some(shape) {
+        return Err(bad(format!(
+            "tensor `{name}` has shape {}, expected {shape:?}",
+            actual.map_or("?".to_string(), |s| format!("{s:?}"))
+        )));
+    }
+    let offsets: Vec<u64> = info
+        .get("data_offsets")
+        .and_then(Value::as_array)
+        .map(|o| o.iter().filter_map(Value::as_u64).collect())
+        .unwrap_or_default();
+    let count: usize = shape.iter().product();
+    let (start, end) = match offsets[..] {
+        [start, end] if start <= end && end <= data.len() as u64 => (start as usize, end as usize),
+        _ => return Err(bad(format!(
+            "tensor `{name}` has data offsets {offsets:?} outside the {} data bytes (truncated?)",
+            data.len()
+        ))),
+    };
+    if end - start != count * 4 {
+        return Err(bad(format!(
+            "tensor `{name}` holds {} bytes, expected {}",
+            end - start,
+            count * 4
+        )));
+    }
+    let values: Vec<f32> = data[start..end]
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes(b.try_into().expect("4 bytes")))
+        .collect();
+    if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+        return Err(bad(format!(
+            "tensor `{name}` holds a NaN or infinity at index {i}"
+        )));
+    }
+    Ok(values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{preset, Kind, PresetOptions};
+    use ndarray::Array2;
+
+    fn model(kind: Kind) -> Autoencoder {
+        let options = PresetOptions {
+            input_size: Some(9),
+            code_size: Some(4),
+            hidden: Some(vec![5]),
+            seed: Some(3),
+            ..Default::default()
+        };
+        Autoencoder::new(preset(kind, &options).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn save_then_load_gives_identical_bits() {
+        for kind in Kind::ALL {
+            let original = model(kind);
+            let loaded = load(&save(&original)).unwrap();
+            assert_eq!(loaded, original);
+            let x = Array2::from_shape_fn((3, 9), |(i, j)| (i + j) as f32 / 12.0);
+            let (a, b) = (original.reconstruct(x.view()), loaded.reconstruct(x.view()));
+            assert!(a.iter().zip(&b).all(|(u, v)| u.to_bits() == v.to_bits()));
+        }
+    }
+
+    #[test]
+    fn every_truncation_is_an_error_not_a_panic() {
+        let bytes = save(&model(Kind::Sparse));
+        for len in 0..bytes.len() {
+            assert!(
+                load(&bytes[..len]).is_err(),
+                "truncated to {len} bytes loaded"
+            );
+        }
+    }
+
+    #[test]
+    fn damaged_files_name_the_problem() {
+        let bytes = save(&model(Kind::Undercomplete));
+        let header_end = 8 + u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+        let text = std::str::from_utf8(&bytes[8..header_end]).unwrap();
+        let cases = [
+            (
+                "\"shape\":[5,9]",
+                "\"shape\":[9,5]",
+                "has shape [9, 5], expected [5, 9]",
+            ),
+            ("\"dtype\":\"F32\"", "\"dtype\":\"F16\"", "dtype F16"),
+            ("encoder.1.bias", "encoder.1.bais", "`encoder.1.bais`"),
+            (
+                "\"format_version\":\"1\"",
+                "\"format_version\":\"9\"",
+                "newer",
+            ),
+        ];
+        for (from, to, message) in cases {
+            assert!(text.contains(from), "{from}");
+            // Same-length edits keep the header length and the data offsets.
+            let mut damaged = bytes.clone();
+            damaged[8..header_end].copy_from_slice(text.replacen(from, to, 1).as_bytes());
+            let error = load(&damaged).unwrap_err().to_string();
+            assert!(error.contains(message), "{from} → {to}: {error}");
+        }
+        assert!(load(b"\x05\0\0\0\0\0\0\0{}}}}").is_err());
+        assert!(load(b"not a model at all, just text").is_err());
+    }
+}
