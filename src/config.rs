@@ -274,32 +274,43 @@ pub struct PresetOptions {
     pub target: Option<f32>,
     pub corruption: Option<Corruption>,
     pub loss: Option<Loss>,
+    /// Activation of the code and hidden layers: relu by default, sigmoid
+    /// when a KL target is given (KL needs codes in `[0, 1]`).
+    pub code_activation: Option<Activation>,
 }
 
-/// A complete, validated config for one kind: sigmoid layers throughout, a
-/// mirrored decoder, the kind's penalty or corruption.
+/// A complete, validated config for one kind: relu (or sigmoid) code and
+/// hidden layers, a mirrored decoder ending in sigmoid, the kind's penalty or
+/// corruption.
+///
+/// Relu codes are the default because an all-sigmoid autoencoder trained
+/// with Adam on digits sits for many epochs at the mean image: every input is
+/// non-negative, so each code unit's weights all move the same way and the
+/// unit saturates.
 pub fn preset(kind: Kind, options: &PresetOptions) -> Result<ModelConfig, Error> {
     let input_size = options.input_size.unwrap_or(784);
     let code_size = options.code_size.unwrap_or(32);
     let hidden = options.hidden.clone().unwrap_or_default();
-
-    let sigmoid = |units| LayerSpec {
-        units,
-        activation: Activation::Sigmoid,
+    let kl = kind == Kind::Sparse && options.target.is_some();
+    let default_activation = if kl {
+        Activation::Sigmoid
+    } else {
+        Activation::Relu
     };
+    let activation = options.code_activation.unwrap_or(default_activation);
+
+    let layer = |units| LayerSpec { units, activation };
     let encoder: Vec<_> = hidden
         .iter()
         .copied()
         .chain([code_size])
-        .map(sigmoid)
+        .map(layer)
         .collect();
-    let decoder: Vec<_> = hidden
-        .iter()
-        .rev()
-        .copied()
-        .chain([input_size])
-        .map(sigmoid)
-        .collect();
+    let mut decoder: Vec<_> = hidden.iter().rev().copied().map(layer).collect();
+    decoder.push(LayerSpec {
+        units: input_size,
+        activation: Activation::Sigmoid,
+    });
 
     let mut objective = Objective {
         loss: options.loss.unwrap_or_default(),
@@ -322,7 +333,7 @@ pub fn preset(kind: Kind, options: &PresetOptions) -> Result<ModelConfig, Error>
             objective.corruption = Some(
                 options
                     .corruption
-                    .unwrap_or(Corruption::Gaussian { level: 0.3 }),
+                    .unwrap_or(Corruption::Masking { level: 0.3 }),
             )
         }
         Kind::Contractive => {
@@ -361,6 +372,8 @@ mod tests {
             .collect();
         assert_eq!(configs[0].code_size(), 16);
         assert_eq!(configs[0].decoder[0].units, 100);
+        assert_eq!(configs[0].encoder[1].activation, Activation::Relu);
+        assert_eq!(configs[0].decoder[1].activation, Activation::Sigmoid);
         assert_eq!(configs[0].objective, Objective::default());
         assert!(matches!(
             configs[1].objective.sparsity,
@@ -397,7 +410,7 @@ mod tests {
         let config = preset(Kind::Denoising, &PresetOptions::default()).unwrap();
         let json = serde_json::to_string(&config).unwrap();
         assert!(json.contains("\"inputSize\":784"), "{json}");
-        assert!(json.contains("\"kind\":\"gaussian\""), "{json}");
+        assert!(json.contains("\"kind\":\"masking\""), "{json}");
         let back: ModelConfig = serde_json::from_str(&json).unwrap();
         assert_eq!(back, config);
 

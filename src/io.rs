@@ -226,10 +226,12 @@ fn read_tensor(
     let count: usize = shape.iter().product();
     let (start, end) = match offsets[..] {
         [start, end] if start <= end && end <= data.len() as u64 => (start as usize, end as usize),
-        _ => return Err(bad(format!(
+        _ => {
+            return Err(bad(format!(
             "tensor `{name}` has data offsets {offsets:?} outside the {} data bytes (truncated?)",
             data.len()
-        ))),
+        )))
+        }
     };
     if end - start != count * 4 {
         return Err(bad(format!(

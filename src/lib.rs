@@ -13,6 +13,7 @@ pub mod io;
 pub mod model;
 pub mod objective;
 pub mod optim;
+pub mod recipes;
 pub mod rng;
 pub mod train;
 
@@ -20,3 +21,7 @@ pub use activation::Activation;
 pub use config::{preset, Kind, ModelConfig, Objective, PresetOptions};
 pub use error::Error;
 pub use model::Autoencoder;
+pub use train::{TrainConfig, Trainer};
+
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;

@@ -293,8 +293,8 @@ mod tests {
         let text = small().to_string();
         assert_eq!(
             text,
-            "encoder.0  6 → 4  sigmoid\nencoder.1  4 → 3  sigmoid\n\
-             decoder.0  3 → 4  sigmoid\ndecoder.1  4 → 6  sigmoid\n\
+            "encoder.0  6 → 4  relu\nencoder.1  4 → 3  relu\n\
+             decoder.0  3 → 4  relu\ndecoder.1  4 → 6  sigmoid\n\
              89 parameters"
         );
     }

