@@ -6,7 +6,7 @@
 
 /** Trains in a Web Worker so the page never blocks. */
 export class TrainingWorker {
-  /** Called with `{ type: 'progress', ...Progress }` after each chunk of the running job. */
+  /** Called with `{ type: 'progress', ...Progress }` after each chunk of a job. */
   onprogress = null;
 
   #worker;

@@ -5,11 +5,11 @@
  * between chunks, so pause, resume and cancel are answered within one chunk.
  *
  * Messages in:
- *   { type: 'train', id, job }   job: a TrainingJob (index.d.ts); a new job cancels the last
+ *   { type: 'train', id, job }   job: a TrainingJob (index.d.ts); cancels any running job
  *   { type: 'pause' }, { type: 'resume' }, { type: 'cancel' }   act on the running job
  * Messages out (each carries the `id` of its job):
  *   { type: 'progress', id, ...Progress }   after every chunk
- *   { type: 'done', id, bytes }             the trained model file; its buffer is transferred
+ *   { type: 'done', id, bytes }             the trained model file (buffer transferred)
  *   { type: 'cancelled', id }
  *   { type: 'error', id, message }
  */
@@ -118,7 +118,7 @@ function chunkSize(job) {
   return Math.floor(chunk);
 }
 
-/** The trained model as a safetensors file in a buffer of its own (so it can be moved). */
+/** The trained model as a safetensors file, in a buffer of its own (to transfer). */
 function modelBytes(trainer) {
   const model = trainer.model();
   try {

@@ -32,15 +32,15 @@ pub enum Init {
 #[serde(tag = "kind", rename_all = "camelCase", deny_unknown_fields)]
 pub enum Corruption {
     /// `clamp(x + level · N(0, 1), 0, 1)`.
-    Gaussian { level: f32 },
+    Gaussian { level: f64 },
     /// Each value set to 0 with probability `level`.
-    Masking { level: f32 },
+    Masking { level: f64 },
     /// Each value set to 0 or 1 (even odds) with probability `level`.
-    SaltPepper { level: f32 },
+    SaltPepper { level: f64 },
 }
 
 impl Corruption {
-    pub fn level(&self) -> f32 {
+    pub fn level(&self) -> f64 {
         match *self {
             Corruption::Gaussian { level }
             | Corruption::Masking { level }
@@ -69,16 +69,16 @@ impl Corruption {
 #[serde(tag = "kind", rename_all = "camelCase", deny_unknown_fields)]
 pub enum Sparsity {
     /// `weight · mean |h|` over the batch and the code units.
-    L1 { weight: f32 },
+    L1 { weight: f64 },
     /// `weight · Σ_j KL(target ‖ ρ̂_j)`, `ρ̂_j` the batch mean of `h_j`.
-    Kl { target: f32, weight: f32 },
+    Kl { target: f64, weight: f64 },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Contraction {
     /// `λ` in `λ · mean_batch ‖∂h/∂x‖²_F`.
-    pub weight: f32,
+    pub weight: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -120,7 +120,7 @@ pub struct ModelConfig {
     pub objective: Objective,
 }
 
-fn check_weight(field: &str, weight: f32, max: f32) -> Result<(), Error> {
+fn check_weight(field: &str, weight: f64, max: f64) -> Result<(), Error> {
     if weight.is_finite() && (0.0..=max).contains(&weight) {
         Ok(())
     } else {
@@ -269,9 +269,9 @@ pub struct PresetOptions {
     pub hidden: Option<Vec<usize>>,
     pub seed: Option<u64>,
     /// L1 weight (sparse), β (sparse with `target`) or λ (contractive).
-    pub weight: Option<f32>,
+    pub weight: Option<f64>,
     /// KL target ρ: makes the sparse preset use KL instead of L1.
-    pub target: Option<f32>,
+    pub target: Option<f64>,
     pub corruption: Option<Corruption>,
     pub loss: Option<Loss>,
     /// Activation of the code and hidden layers: relu by default, sigmoid

@@ -6,20 +6,21 @@ use crate::rng::Rng;
 
 /// Corrupts `values` in place with `corruption`, drawing from `rng`.
 pub fn corrupt_in_place(values: &mut [f32], corruption: Corruption, rng: &mut Rng) {
+    let level = corruption.level() as f32;
     match corruption {
-        Corruption::Gaussian { level } => {
+        Corruption::Gaussian { .. } => {
             for v in values {
                 *v = (*v + level * rng.normal()).clamp(0.0, 1.0);
             }
         }
-        Corruption::Masking { level } => {
+        Corruption::Masking { .. } => {
             for v in values {
                 if rng.uniform() < level {
                     *v = 0.0;
                 }
             }
         }
-        Corruption::SaltPepper { level } => {
+        Corruption::SaltPepper { .. } => {
             for v in values {
                 let draw = rng.uniform();
                 if draw < level {

@@ -57,7 +57,13 @@ pub fn evaluate(model: &Autoencoder, input: ArrayView2<f32>, target: ArrayView2<
     }
     if let Some(contraction) = model.config().objective.contraction {
         let mut scratch = zero_grads(model);
-        penalty += contraction_penalty(model, &trace, contraction.weight, &mut scratch, false);
+        penalty += contraction_penalty(
+            model,
+            &trace,
+            contraction.weight as f32,
+            &mut scratch,
+            false,
+        );
     }
     Parts {
         reconstruction,
@@ -86,7 +92,7 @@ pub fn gradient(
     backward(model, &trace, dz_out.expect("asked for"), dcode, &mut grads);
 
     if let Some(contraction) = objective.contraction {
-        penalty += contraction_penalty(model, &trace, contraction.weight, &mut grads, true);
+        penalty += contraction_penalty(model, &trace, contraction.weight as f32, &mut grads, true);
     }
     let parts = Parts {
         reconstruction,
@@ -194,8 +200,8 @@ fn sparsity_penalty(
     match sparsity {
         Sparsity::L1 { weight } => {
             let count = code.len() as f64;
-            let value = weight as f64 * code.iter().map(|&h| h.abs() as f64).sum::<f64>() / count;
-            let scale = (weight as f64 / count) as f32;
+            let value = weight * code.iter().map(|&h| h.abs() as f64).sum::<f64>() / count;
+            let scale = (weight / count) as f32;
             let grad = if with_grad {
                 code.mapv(|h| if h == 0.0 { 0.0 } else { scale * h.signum() })
             } else {
@@ -204,7 +210,7 @@ fn sparsity_penalty(
             (value, grad)
         }
         Sparsity::Kl { target, weight } => {
-            let rho = target as f64;
+            let rho = target;
             let logits = &trace.pre[model.encoder_len() - 1];
             let mean_of = |sign: f64| -> Vec<f64> {
                 logits
@@ -226,13 +232,13 @@ fn sparsity_penalty(
                 let per_unit: Vec<f32> = on
                     .iter()
                     .zip(&off)
-                    .map(|(&m, &n)| (weight as f64 * (-rho / m + (1.0 - rho) / n) / batch) as f32)
+                    .map(|(&m, &n)| (weight * (-rho / m + (1.0 - rho) / n) / batch) as f32)
                     .collect();
                 Array2::from_shape_fn(code.raw_dim(), |(_, j)| per_unit[j])
             } else {
                 Array2::zeros((0, 0))
             };
-            (weight as f64 * kl, grad)
+            (weight * kl, grad)
         }
     }
 }

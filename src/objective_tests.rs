@@ -1,3 +1,4 @@
+#![allow(clippy::needless_range_loop)] // parameters are addressed by (layer, index) on purpose
 use super::*;
 use crate::activation::Activation;
 use crate::config::{Contraction, LayerSpec, ModelConfig, Objective};

@@ -13,41 +13,41 @@ pub enum OptimizerConfig {
     #[serde(rename_all = "camelCase")]
     Sgd {
         #[serde(default = "default_sgd_rate")]
-        learning_rate: f32,
+        learning_rate: f64,
         #[serde(default)]
-        momentum: f32,
+        momentum: f64,
         #[serde(default)]
-        weight_decay: f32,
+        weight_decay: f64,
     },
     /// Adam with bias correction (Kingma and Ba, 2015).
     #[serde(rename_all = "camelCase")]
     Adam {
         #[serde(default = "default_adam_rate")]
-        learning_rate: f32,
+        learning_rate: f64,
         #[serde(default = "default_beta1")]
-        beta1: f32,
+        beta1: f64,
         #[serde(default = "default_beta2")]
-        beta2: f32,
+        beta2: f64,
         #[serde(default = "default_epsilon")]
-        epsilon: f32,
+        epsilon: f64,
         #[serde(default)]
-        weight_decay: f32,
+        weight_decay: f64,
     },
 }
 
-fn default_sgd_rate() -> f32 {
+fn default_sgd_rate() -> f64 {
     0.1
 }
-fn default_adam_rate() -> f32 {
+fn default_adam_rate() -> f64 {
     1e-3
 }
-fn default_beta1() -> f32 {
+fn default_beta1() -> f64 {
     0.9
 }
-fn default_beta2() -> f32 {
+fn default_beta2() -> f64 {
     0.999
 }
-fn default_epsilon() -> f32 {
+fn default_epsilon() -> f64 {
     1e-7
 }
 
@@ -63,7 +63,7 @@ impl Default for OptimizerConfig {
     }
 }
 
-fn check(field: &str, value: f32, low: f32, high: f32, open_low: bool) -> Result<(), Error> {
+fn check(field: &str, value: f64, low: f64, high: f64, open_low: bool) -> Result<(), Error> {
     let above = if open_low { value > low } else { value >= low };
     if value.is_finite() && above && value <= high {
         Ok(())
@@ -157,9 +157,11 @@ impl Optimizer {
                     momentum,
                     weight_decay,
                 } => {
+                    let (rate, momentum, decay) =
+                        (learning_rate as f32, momentum as f32, weight_decay as f32);
                     for ((p, &g), v) in params.iter_mut().zip(grad).zip(&mut self.first[t]) {
-                        *v = momentum * *v + g + weight_decay * *p;
-                        *p -= learning_rate * *v;
+                        *v = momentum * *v + g + decay * *p;
+                        *p -= rate * *v;
                     }
                 }
                 OptimizerConfig::Adam {
@@ -169,12 +171,15 @@ impl Optimizer {
                     epsilon,
                     weight_decay,
                 } => {
-                    let n = self.steps as i32;
-                    let rate = learning_rate * (1.0 - beta2.powi(n)).sqrt() / (1.0 - beta1.powi(n));
+                    // Bias correction folded into the rate, computed in f64.
+                    let n = self.steps as f64;
+                    let rate = learning_rate * (1.0 - beta2.powf(n)).sqrt() / (1.0 - beta1.powf(n));
+                    let (rate, epsilon, decay) = (rate as f32, epsilon as f32, weight_decay as f32);
+                    let (beta1, beta2) = (beta1 as f32, beta2 as f32);
                     let first = &mut self.first[t];
                     let second = &mut self.second[t];
                     for (((p, &g), m), v) in params.iter_mut().zip(grad).zip(first).zip(second) {
-                        let g = g + weight_decay * *p;
+                        let g = g + decay * *p;
                         *m = beta1 * *m + (1.0 - beta1) * g;
                         *v = beta2 * *v + (1.0 - beta2) * g * g;
                         *p -= rate * *m / (v.sqrt() + epsilon);
@@ -258,7 +263,7 @@ mod tests {
         assert!(message.contains("optimizer.learningRate"), "{message}");
         let bad = OptimizerConfig::Sgd {
             learning_rate: 0.1,
-            momentum: f32::NAN,
+            momentum: f64::NAN,
             weight_decay: 0.0,
         };
         assert!(Optimizer::new(bad, &layers).is_err());

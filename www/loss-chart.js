@@ -9,6 +9,7 @@ const PENALTY_COLOUR = '#f59e0b';
 const TEXT_COLOUR = '#475569';
 const MARGIN = { left: 4, right: 4, top: 16, bottom: 16 };
 
+/** The loss curve of one training run, drawn on a canvas. */
 export class LossChart {
   /** @param {HTMLCanvasElement} canvas */
   constructor(canvas) {

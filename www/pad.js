@@ -4,11 +4,12 @@
  * image instead of strokes; the next stroke replaces it.
  */
 
-/** Brush width as a fraction of the pad's width: thick enough to read as an MNIST stroke. */
+/** Brush width as a fraction of the pad's width: after preprocessing, an MNIST stroke. */
 const BRUSH_WIDTH = 0.08;
 
 const INK = '#fff';
 
+/** Strokes drawn on a canvas, kept so they can be undone and redrawn. */
 export class DrawingPad {
   /**
    * @param {HTMLCanvasElement} canvas the pad; its width and height are the ink's size

@@ -2,20 +2,28 @@
  * The retrain settings form of a card: filled from a model's config, read back as
  * `presetConfig` options plus the learning rate and the number of epochs.
  */
+import { presetConfig } from '../pkg/index.js';
+
+/** The KL target ρ suggested when the field holds no number. */
+const DEFAULT_TARGET = 0.05;
 
 /**
- * Adds the form's own behaviour (call once): the KL target is only editable with KL.
+ * Adds the form's own behaviour (call once): the KL target is only editable with KL,
+ * and switching between L1 and KL puts that penalty's default weight in place.
  * @param {HTMLFormElement} form
  */
 export function linkFields(form) {
-  const sparsity = form.elements.namedItem('sparsity');
-  if (!sparsity) return;
+  form.elements.namedItem('sparsity')?.addEventListener('change', () => {
+    suggestSparsityWeight(form);
+    updateFields(form);
+  });
+  updateFields(form);
+}
 
-  const update = () => {
-    form.elements.namedItem('target').disabled = sparsity.value !== 'kl';
-  };
-  sparsity.addEventListener('change', update);
-  update();
+/** Enables the fields that apply to the current choices (after fields were disabled). */
+export function updateFields(form) {
+  const sparsity = form.elements.namedItem('sparsity');
+  if (sparsity) form.elements.namedItem('target').disabled = sparsity.value !== 'kl';
 }
 
 /**
@@ -39,7 +47,7 @@ export function fillSettings(form, config, codeSize) {
     setField(form, 'noiseLevel', corruption.level);
   }
 
-  form.elements.namedItem('sparsity')?.dispatchEvent(new Event('change'));
+  updateFields(form);
 }
 
 /**
@@ -68,9 +76,24 @@ export function readSettings(form) {
   };
 }
 
+/** Puts `presetConfig`'s default weight for the chosen sparsity penalty in the form. */
+function suggestSparsityWeight(form) {
+  const kl = form.elements.namedItem('sparsity').value === 'kl';
+  const target = form.elements.namedItem('target').valueAsNumber;
+  const options = kl ? { target: Number.isFinite(target) ? target : DEFAULT_TARGET } : {};
+
+  try {
+    setField(form, 'weight', presetConfig('sparse', options).objective.sparsity.weight);
+  } catch {
+    // A target out of range: keep the weight as it is; reading the form will say why.
+  }
+}
+
+/** Sets a field; numbers (often float32 values) are shown to 6 significant digits. */
 function setField(form, name, value) {
   const field = form.elements.namedItem(name);
-  if (field && value !== undefined && value !== null) field.value = String(value);
+  if (!field || value === undefined || value === null) return;
+  field.value = typeof value === 'number' ? String(Number(value.toPrecision(6))) : value;
 }
 
 /** A number field's value, checked against its min, max and step. */

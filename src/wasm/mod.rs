@@ -20,13 +20,29 @@ fn start() {
     console_error_panic_hook::set_once();
 }
 
-/// Reads a plain JS object into a config type; `undefined` or `null` gives
-/// the defaults. Serde's message names the field (`unknown field inputSise`).
+/// Reads a plain JS object into a config type, naming the path of a bad
+/// field: `invalid training options: optimizer.learningRate: invalid type…`.
+fn parse_js<T: DeserializeOwned>(what: &str, value: JsValue) -> Result<T, JsError> {
+    let deserializer = serde_wasm_bindgen::Deserializer::from(value);
+    serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let path = e.path().to_string();
+        let reason = e.into_inner().to_string();
+        let reason = reason.trim_start_matches("Error: ");
+        let message = if path == "." {
+            format!("invalid {what}: {reason}")
+        } else {
+            format!("invalid {what}: `{path}`: {reason}")
+        };
+        JsError::new(&message)
+    })
+}
+
+/// As [`parse_js`], with `undefined` or `null` giving the defaults.
 fn from_js<T: DeserializeOwned + Default>(what: &str, value: JsValue) -> Result<T, JsError> {
     if value.is_undefined() || value.is_null() {
         return Ok(T::default());
     }
-    serde_wasm_bindgen::from_value(value).map_err(|e| JsError::new(&format!("invalid {what}: {e}")))
+    parse_js(what, value)
 }
 
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
@@ -70,8 +86,7 @@ impl JsAutoencoder {
                 "invalid model config: expected an object, got nothing",
             ));
         }
-        let config: ModelConfig = serde_wasm_bindgen::from_value(config)
-            .map_err(|e| JsError::new(&format!("invalid model config: {e}")))?;
+        let config: ModelConfig = parse_js("model config", config)?;
         Ok(JsAutoencoder {
             inner: Autoencoder::new(config)?,
         })
@@ -348,8 +363,7 @@ pub fn ink_from_rgba(rgba: &[u8], width: usize, height: usize) -> Result<Vec<f32
 /// A seeded, corrupted copy of `x`.
 #[wasm_bindgen]
 pub fn corrupt(x: &[f32], corruption: JsValue, seed: f64) -> Result<Vec<f32>, JsError> {
-    let corruption: Corruption = serde_wasm_bindgen::from_value(corruption)
-        .map_err(|e| JsError::new(&format!("invalid corruption: {e}")))?;
+    let corruption: Corruption = parse_js("corruption", corruption)?;
     corruption.validate("corruption")?;
     check_finite("corrupt", x)?;
     let mut noisy = x.to_vec();

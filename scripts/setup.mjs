@@ -1,0 +1,124 @@
+// Every set-up step, each skipped when already done, so that `npm start` and
+// `npm test` work on a fresh machine:
+//   1. npm packages (from package-lock.json);
+//   2. the wasm32 target and the pinned wasm-bindgen CLI;
+//   3. the real digits, converted to data/digits.bin;
+//   4. the wasm package in pkg/ (release build, wasm-bindgen, wasm-opt);
+//   5. the demo's ready models in www/models/, trained natively.
+// Only Node's standard library is used, since step 1 may not have run yet.
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const WASM_BINDGEN = '0.2.130';
+const root = new URL('..', import.meta.url).pathname;
+const pkg = join(root, 'pkg');
+
+function run(command, args, options = {}) {
+  console.log(`$ ${command} ${args.join(' ')}`);
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', ...options });
+  if (result.status !== 0) {
+    throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status ?? result.signal})`);
+  }
+}
+
+function output(command, args) {
+  try {
+    return execFileSync(command, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch {
+    return '';
+  }
+}
+
+/** Newest modification time under `path` (a file or a folder tree). */
+function newest(path) {
+  if (!existsSync(path)) return 0;
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return Math.max(0, ...readdirSync(path).map((name) => newest(join(path, name))));
+}
+
+function installNodePackages() {
+  const marker = join(root, 'node_modules', '.package-lock.json');
+  if (newest(marker) >= newest(join(root, 'package-lock.json'))) return;
+  run('npm', ['ci', '--no-audit', '--no-fund']);
+}
+
+function installRustTools() {
+  if (!output('rustup', ['target', 'list', '--installed']).includes('wasm32-unknown-unknown')) {
+    run('rustup', ['target', 'add', 'wasm32-unknown-unknown']);
+  }
+  if (!output('wasm-bindgen', ['--version']).includes(WASM_BINDGEN)) {
+    run('cargo', ['install', 'wasm-bindgen-cli', '--version', WASM_BINDGEN]);
+  }
+}
+
+function prepareDigits() {
+  const digits = join(root, 'data', 'digits.bin');
+  if (newest(digits) >= newest(join(root, 'scripts', 'prepare-digits.mjs'))) return;
+  run('node', ['scripts/prepare-digits.mjs', digits]);
+}
+
+function buildPackage() {
+  run('cargo', ['build', '--release', '--lib', '--target', 'wasm32-unknown-unknown']);
+  run('wasm-bindgen', [
+    'target/wasm32-unknown-unknown/release/autoencoder_lab.wasm',
+    '--target', 'web', '--out-dir', 'pkg', '--out-name', 'autoencoder_lab',
+  ]);
+  const wasm = join(pkg, 'autoencoder_lab_bg.wasm');
+  const features = ['simd', 'bulk-memory', 'nontrapping-float-to-int', 'sign-ext',
+    'mutable-globals', 'reference-types', 'multivalue'].map((f) => `--enable-${f}`);
+  run('node', [join(root, 'node_modules', 'binaryen', 'bin', 'wasm-opt'), '-O3', ...features,
+    wasm, '-o', wasm]);
+
+  for (const file of readdirSync(join(root, 'js'))) {
+    copyFileSync(join(root, 'js', file), join(pkg, file));
+  }
+  copyFileSync(join(root, 'data', 'digits.bin'), join(pkg, 'digits.bin'));
+  writeFileSync(join(pkg, 'package.json'), JSON.stringify(packageManifest(), null, 2) + '\n');
+  copyFileSync(join(root, 'js', 'README.md'), join(pkg, 'README.md'));
+}
+
+function packageManifest() {
+  const { version, license } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  return {
+    name: 'autoencoder-lab',
+    version,
+    description: 'Undercomplete, sparse, denoising and contractive autoencoders that train '
+      + 'and run in the browser (Rust compiled to WebAssembly)',
+    license,
+    type: 'module',
+    main: './index.js',
+    types: './index.d.ts',
+    exports: {
+      '.': { types: './index.d.ts', default: './index.js' },
+      './worker.js': './worker.js',
+      './digits.bin': './digits.bin',
+      './autoencoder_lab_bg.wasm': './autoencoder_lab_bg.wasm',
+    },
+    files: readdirSync(pkg).filter((f) => !['package.json', '.gitignore'].includes(f)),
+    sideEffects: false,
+    keywords: ['autoencoder', 'webassembly', 'wasm', 'mnist', 'neural-network', 'browser'],
+  };
+}
+
+function pretrainModels() {
+  const models = join(root, 'www', 'models');
+  const stamp = newest(models);
+  const sources = Math.max(newest(join(root, 'src')), newest(join(root, 'data', 'digits.bin')));
+  if (existsSync(join(models, 'contractive.safetensors')) && stamp >= sources) return;
+  mkdirSync(models, { recursive: true });
+  run('cargo', ['run', '--release', '--bin', 'pretrain', '--', 'data/digits.bin', 'www/models']);
+}
+
+try {
+  installNodePackages();
+  installRustTools();
+  prepareDigits();
+  buildPackage();
+  pretrainModels();
+} catch (error) {
+  console.error(`set-up failed: ${error.message}`);
+  process.exit(1);
+}
