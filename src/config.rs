@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 pub const MAX_UNITS: usize = 16_384;
 /// Largest number of layers on either side.
 pub const MAX_LAYERS: usize = 16;
+/// Most parameters a model may have: with gradients and Adam's two moments
+/// that is 320 MB, well inside a wasm32 memory.
+pub const MAX_PARAMETERS: usize = 20_000_000;
 
 /// One dense layer, `y = φ(x Wᵀ + b)` with `W: [units, in]`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -155,6 +158,17 @@ impl ModelConfig {
         self.encoder.last().map_or(0, |layer| layer.units)
     }
 
+    /// Weights and biases of every layer.
+    pub fn parameter_count(&self) -> usize {
+        let mut inputs = self.input_size;
+        let mut count = 0;
+        for layer in self.encoder.iter().chain(&self.decoder) {
+            count += (inputs + 1) * layer.units;
+            inputs = layer.units;
+        }
+        count
+    }
+
     pub fn validate(&self) -> Result<(), Error> {
         if self.input_size == 0 || self.input_size > MAX_UNITS {
             return Err(Error::config(
@@ -164,6 +178,13 @@ impl ModelConfig {
         }
         check_layers("encoder", &self.encoder)?;
         check_layers("decoder", &self.decoder)?;
+        let parameters = self.parameter_count();
+        if parameters > MAX_PARAMETERS {
+            return Err(Error::config(
+                "encoder/decoder",
+                format!("give {parameters} parameters, more than the limit of {MAX_PARAMETERS}"),
+            ));
+        }
 
         let output = self.decoder[self.decoder.len() - 1];
         if output.units != self.input_size {
@@ -396,6 +417,13 @@ mod tests {
         };
         let message = preset(Kind::Sparse, &options).unwrap_err().to_string();
         assert!(message.contains("objective.sparsity.target"), "{message}");
+
+        let options = PresetOptions {
+            hidden: Some(vec![16_000; 3]),
+            ..Default::default()
+        };
+        let message = preset(Kind::Contractive, &options).unwrap_err().to_string();
+        assert!(message.contains("more than the limit"), "{message}");
 
         let options = PresetOptions {
             code_size: Some(0),

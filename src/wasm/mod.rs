@@ -349,13 +349,10 @@ pub fn preprocess(ink: &[f32], width: usize, height: usize) -> Result<Vec<f32>, 
 /// Ink in `[0, 1]` from canvas RGBA pixels: the alpha channel over 255.
 #[wasm_bindgen(js_name = inkFromRgba)]
 pub fn ink_from_rgba(rgba: &[u8], width: usize, height: usize) -> Result<Vec<f32>, JsError> {
-    if rgba.len() != width * height * 4 {
-        return Err(Error::shape(
-            "inkFromRgba",
-            format!("{width}×{height}×4 = {} bytes", width * height * 4),
-            rgba.len(),
-        )
-        .into());
+    let expected = width.checked_mul(height).and_then(|n| n.checked_mul(4));
+    if expected != Some(rgba.len()) {
+        let wanted = format!("{width}×{height}×4 bytes");
+        return Err(Error::shape("inkFromRgba", wanted, rgba.len()).into());
     }
     Ok(rgba.chunks_exact(4).map(|p| p[3] as f32 / 255.0).collect())
 }
