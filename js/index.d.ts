@@ -109,6 +109,20 @@ export function inkFromRgba(rgba: Uint8ClampedArray | Uint8Array, width: number,
 /** A corrupted copy of `x` (any length, values in [0, 1]), seeded. */
 export function corrupt(x: Float32Array, corruption: Corruption, seed: number): Float32Array;
 
+/**
+ * Images of an IDX file (MNIST or Fashion-MNIST format, plain or gzip), checked
+ * for magic number, type, dimensions and length. Files over 256 MB are refused.
+ */
+export function readIdxImages(bytes: Uint8Array): {
+  images: Float32Array; // [count, rows·cols] in [0, 1]
+  count: number;
+  rows: number;
+  cols: number;
+};
+
+/** Labels of an IDX file (plain or gzip). */
+export function readIdxLabels(bytes: Uint8Array): Uint8Array;
+
 /** The 10,000 real MNIST digits with a fixed train / test split. */
 export class Digits {
   constructor(bytes: Uint8Array);
@@ -146,6 +160,10 @@ export class Autoencoder {
   evaluate(x: Float32Array): Evaluation;
   /** Weights of one layer, `[units, in]` row-major, for drawing filters. */
   weights(part: 'encoder' | 'decoder', layer: number): Float32Array;
+  /** The encoder alone, as a model that gives the same codes (save it with `toBytes`). */
+  encoderOnly(): Autoencoder;
+  /** True for an exported encoder: it encodes, but cannot decode, reconstruct or train. */
+  readonly isEncoderOnly: boolean;
   /** Layers and parameter count, one layer a line. */
   toString(): string;
   clone(): Autoencoder;

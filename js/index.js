@@ -12,6 +12,8 @@ export {
   inkFromRgba,
   preprocess,
   presetConfig,
+  readIdxImages,
+  readIdxLabels,
 } from './autoencoder_lab.js';
 export { TrainingWorker } from './training-worker.js';
 

@@ -158,6 +158,12 @@ impl ModelConfig {
         self.encoder.last().map_or(0, |layer| layer.units)
     }
 
+    /// An exported encoder: no decoder layers, so it can encode but not
+    /// decode, reconstruct or train.
+    pub fn is_encoder_only(&self) -> bool {
+        self.decoder.is_empty()
+    }
+
     /// Weights and biases of every layer.
     pub fn parameter_count(&self) -> usize {
         let mut inputs = self.input_size;
@@ -177,7 +183,9 @@ impl ModelConfig {
             ));
         }
         check_layers("encoder", &self.encoder)?;
-        check_layers("decoder", &self.decoder)?;
+        if !self.is_encoder_only() {
+            check_layers("decoder", &self.decoder)?;
+        }
         let parameters = self.parameter_count();
         if parameters > MAX_PARAMETERS {
             return Err(Error::config(
@@ -185,8 +193,9 @@ impl ModelConfig {
                 format!("give {parameters} parameters, more than the limit of {MAX_PARAMETERS}"),
             ));
         }
-
-        let output = self.decoder[self.decoder.len() - 1];
+        let Some(&output) = self.decoder.last() else {
+            return Ok(());
+        };
         if output.units != self.input_size {
             return Err(Error::config(
                 format!("decoder[{}].units", self.decoder.len() - 1),

@@ -282,6 +282,20 @@ mod tests {
     }
 
     #[test]
+    fn an_exported_encoder_gives_the_same_codes_and_refuses_to_decode() {
+        let full = model(Kind::Contractive);
+        let encoder = load(&save(&full.encoder_only())).unwrap();
+        assert!(encoder.config().is_encoder_only());
+        assert_eq!(encoder.layers.len(), 2);
+        let x = Array2::from_shape_fn((4, 9), |(i, j)| ((i * j) % 5) as f32 / 4.0);
+        assert_eq!(encoder.encode(x.view()), full.encode(x.view()));
+        let message = encoder.require_decoder("decode").unwrap_err().to_string();
+        assert!(message.contains("exported encoder"), "{message}");
+        let trainer = crate::train::Trainer::new(encoder, &[0.5; 9], Default::default());
+        assert!(trainer.is_err());
+    }
+
+    #[test]
     fn every_truncation_is_an_error_not_a_panic() {
         let bytes = save(&model(Kind::Sparse));
         for len in 0..bytes.len() {

@@ -9,6 +9,7 @@ pub mod config;
 pub mod corruption;
 pub mod data;
 pub mod error;
+pub mod idx;
 pub mod io;
 pub mod model;
 pub mod objective;

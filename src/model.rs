@@ -131,6 +131,28 @@ impl Autoencoder {
         })
     }
 
+    /// The encoder alone, as a model of its own (see
+    /// [`ModelConfig::is_encoder_only`]); it gives the same codes.
+    pub fn encoder_only(&self) -> Autoencoder {
+        let mut config = self.config.clone();
+        config.decoder.clear();
+        Autoencoder {
+            config,
+            layers: self.encoder().to_vec(),
+        }
+    }
+
+    /// An error unless the model has a decoder (`op` names what needed it).
+    pub fn require_decoder(&self, op: &str) -> Result<(), Error> {
+        if self.config.is_encoder_only() {
+            return Err(Error::config(
+                "decoder",
+                format!("is empty: this is an exported encoder, which can encode but not {op}"),
+            ));
+        }
+        Ok(())
+    }
+
     pub fn config(&self) -> &ModelConfig {
         &self.config
     }

@@ -3,7 +3,7 @@
 //! steps gives the same weights, bit for bit, as running `a + b` at once.
 
 use crate::corruption::corrupt_in_place;
-use crate::error::{check_finite, Error};
+use crate::error::Error;
 use crate::model::Autoencoder;
 use crate::objective::{gradient, Grad, Parts};
 use crate::optim::{Optimizer, OptimizerConfig};
@@ -88,6 +88,7 @@ impl Trainer {
                 ),
             ));
         }
+        model.require_decoder("train")?;
         let data = Autoencoder::batch_view("training data", data, model.input_size())?.to_owned();
         let optimizer = Optimizer::new(config.optimizer, &model.layers)?;
         Ok(Trainer {
@@ -193,8 +194,8 @@ fn all_finite(grads: &[Grad]) -> bool {
 /// The objective of `model` on clean data `[n, input_size]` (no corruption),
 /// computed in batches of 1,000.
 pub fn evaluate_dataset(model: &Autoencoder, data: &[f32]) -> Result<Parts, Error> {
+    model.require_decoder("evaluate a reconstruction loss")?;
     let view = Autoencoder::batch_view("evaluate", data, model.input_size())?;
-    check_finite("evaluate", data)?;
     let mut sum = Parts::default();
     for chunk in view.axis_chunks_iter(ndarray::Axis(0), 1000) {
         let parts = crate::objective::evaluate(model, chunk, chunk);

@@ -6,10 +6,10 @@ use crate::config::{preset, Corruption, Kind, ModelConfig, PresetOptions};
 use crate::corruption::corrupt_in_place;
 use crate::data::{self, Digits, Split};
 use crate::error::{check_finite, Error};
-use crate::io;
 use crate::model::Autoencoder;
 use crate::rng::Rng;
 use crate::train::{evaluate_dataset, TrainConfig, Trainer};
+use crate::{idx, io};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -133,12 +133,14 @@ impl JsAutoencoder {
 
     /// `[n, codeSize]` → `[n, inputSize]`.
     pub fn decode(&self, code: &[f32]) -> Result<Vec<f32>, JsError> {
+        self.inner.require_decoder("decode")?;
         let code = Autoencoder::batch_view("decode", code, self.inner.code_size())?;
         Ok(self.inner.decode(code).into_raw_vec_and_offset().0)
     }
 
     /// `[n, inputSize]` → `[n, inputSize]`.
     pub fn reconstruct(&self, x: &[f32]) -> Result<Vec<f32>, JsError> {
+        self.inner.require_decoder("reconstruct")?;
         let x = Autoencoder::batch_view("reconstruct", x, self.inner.input_size())?;
         Ok(self.inner.reconstruct(x).into_raw_vec_and_offset().0)
     }
@@ -173,6 +175,20 @@ impl JsAutoencoder {
             )
         })?;
         Ok(dense.weight.iter().copied().collect())
+    }
+
+    /// The encoder alone, as a model that gives the same codes.
+    #[wasm_bindgen(js_name = encoderOnly)]
+    pub fn encoder_only(&self) -> JsAutoencoder {
+        JsAutoencoder {
+            inner: self.inner.encoder_only(),
+        }
+    }
+
+    /// True for an exported encoder (no decoder).
+    #[wasm_bindgen(getter, js_name = isEncoderOnly)]
+    pub fn is_encoder_only(&self) -> bool {
+        self.inner.config().is_encoder_only()
     }
 
     #[wasm_bindgen(js_name = toString)]
@@ -265,23 +281,46 @@ impl JsTrainer {
 
     pub fn history(&self) -> Result<JsValue, JsError> {
         let history = self.inner.history();
-        let object = js_sys::Object::new();
         let reconstruction: Vec<f32> = history.iter().map(|p| p.reconstruction as f32).collect();
         let penalty: Vec<f32> = history.iter().map(|p| p.penalty as f32).collect();
-        js_sys::Reflect::set(
-            &object,
-            &"reconstruction".into(),
-            &js_sys::Float32Array::from(&reconstruction[..]),
-        )
-        .map_err(|_| JsError::new("could not build the history object"))?;
-        js_sys::Reflect::set(
-            &object,
-            &"penalty".into(),
-            &js_sys::Float32Array::from(&penalty[..]),
-        )
-        .map_err(|_| JsError::new("could not build the history object"))?;
-        Ok(object.into())
+        object(&[
+            (
+                "reconstruction",
+                js_sys::Float32Array::from(&reconstruction[..]).into(),
+            ),
+            ("penalty", js_sys::Float32Array::from(&penalty[..]).into()),
+        ])
     }
+}
+
+/// A plain JS object with typed arrays as values (serde would make arrays).
+fn object(entries: &[(&str, JsValue)]) -> Result<JsValue, JsError> {
+    let object = js_sys::Object::new();
+    for (key, value) in entries {
+        js_sys::Reflect::set(&object, &(*key).into(), value)
+            .map_err(|_| JsError::new("could not build a result object"))?;
+    }
+    Ok(object.into())
+}
+
+/// Images of an IDX file (MNIST or Fashion-MNIST, plain or gzip):
+/// `{ images: Float32Array [count, rows·cols] in [0, 1], count, rows, cols }`.
+#[wasm_bindgen(js_name = readIdxImages)]
+pub fn read_idx_images(bytes: &[u8]) -> Result<JsValue, JsError> {
+    let (images, rows, cols) = idx::read_images(bytes)?;
+    let count = images.len() / (rows * cols);
+    object(&[
+        ("images", js_sys::Float32Array::from(&images[..]).into()),
+        ("count", count.into()),
+        ("rows", rows.into()),
+        ("cols", cols.into()),
+    ])
+}
+
+/// Labels of an IDX file (plain or gzip).
+#[wasm_bindgen(js_name = readIdxLabels)]
+pub fn read_idx_labels(bytes: &[u8]) -> Result<Vec<u8>, JsError> {
+    Ok(idx::read_labels(bytes)?)
 }
 
 /// The real digits with their fixed train / test split.
