@@ -355,7 +355,7 @@ pub fn preset(kind: Kind, options: &PresetOptions) -> Result<ModelConfig, Error>
                     weight: options.weight.unwrap_or(0.1),
                 },
                 None => Sparsity::L1 {
-                    weight: options.weight.unwrap_or(0.05),
+                    weight: options.weight.unwrap_or(0.003),
                 },
             })
         }
@@ -368,7 +368,7 @@ pub fn preset(kind: Kind, options: &PresetOptions) -> Result<ModelConfig, Error>
         }
         Kind::Contractive => {
             objective.contraction = Some(Contraction {
-                weight: options.weight.unwrap_or(0.01),
+                weight: options.weight.unwrap_or(3e-4),
             })
         }
     }

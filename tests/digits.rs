@@ -63,9 +63,8 @@ fn noisy_test() -> &'static Vec<f32> {
     static NOISY: OnceLock<Vec<f32>> = OnceLock::new();
     NOISY.get_or_init(|| {
         let mut noisy = digits().images(Split::Test);
-        let corruption = recipes::options(Kind::Denoising)
-            .corruption
-            .expect("denoising corrupts");
+        let config = autoencoder_lab::preset(Kind::Denoising, &recipes::options()).expect("preset");
+        let corruption = config.objective.corruption.expect("denoising corrupts");
         corrupt_in_place(&mut noisy, corruption, &mut Rng::new(99));
         noisy
     })

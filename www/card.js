@@ -118,7 +118,8 @@ export class ModelCard {
       return;
     }
     this.setModel(Autoencoder.fromBytes(bytes));
-    this.report(`${this.title} retrained for ${settings.epochs} epochs.`);
+    const epochs = settings.epochs === 1 ? "1 epoch" : `${settings.epochs} epochs`;
+    this.report(`${this.title} retrained for ${epochs}.`);
   }
 
   /** What a retrained model keeps from the current one: hidden layers and loss. */
