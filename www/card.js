@@ -118,7 +118,7 @@ export class ModelCard {
       return;
     }
     this.setModel(Autoencoder.fromBytes(bytes));
-    const epochs = settings.epochs === 1 ? "1 epoch" : `${settings.epochs} epochs`;
+    const epochs = settings.epochs === 1 ? '1 epoch' : `${settings.epochs} epochs`;
     this.report(`${this.title} retrained for ${epochs}.`);
   }
 

@@ -14,7 +14,7 @@ use std::time::Instant;
 /// Train, evaluate and export autoencoders (undercomplete, sparse, denoising,
 /// contractive) on the built-in digits or on IDX files.
 #[derive(Parser)]
-#[command(name = "aelab", version)]
+#[command(name = "aelab", version, term_width = 100)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -23,7 +23,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Train a model and write it as a safetensors file
-    Train(TrainArgs),
+    Train(Box<TrainArgs>),
     /// Print a model's loss, its parts and its mean code on a data set
     Eval(EvalArgs),
     /// Write the encoder of a model alone, as a model file that gives the same codes
@@ -48,9 +48,6 @@ struct TrainArgs {
     /// Kind of autoencoder: sets the default penalty or corruption
     #[arg(long, value_enum, default_value = "undercomplete")]
     kind: KindArg,
-    /// Start from this model file instead of a fresh model (its architecture and objective)
-    #[arg(long, value_name = "FILE")]
-    from: Option<PathBuf>,
     /// Code size (units of the last encoder layer)
     #[arg(long, default_value_t = 32)]
     code_size: usize,
@@ -84,6 +81,10 @@ struct TrainArgs {
     /// Noise level: σ for gaussian, probability for masking and salt-pepper
     #[arg(long, default_value_t = 0.3)]
     noise_level: f64,
+    /// Start from this model file: its architecture and objective are kept, and the model
+    /// options above (--kind to --noise-level) are ignored
+    #[arg(long, value_name = "FILE")]
+    from: Option<PathBuf>,
     /// Optimiser
     #[arg(long, value_enum, default_value = "adam")]
     optimizer: OptimizerArg,
@@ -362,14 +363,11 @@ fn run_train(args: &TrainArgs) -> Result<(), String> {
     Ok(())
 }
 
-/// One line, redrawn in place: `[#####     ] 120/500  loss 0.0213 (0.0201 + 0.0012)  41,233 ex/s`.
+/// One line, redrawn in place:
+/// `[#####     ] 120/500  loss 0.0213 (0.0201 + 0.0012)  41233 examples/s`.
 fn draw_progress(done: usize, total: usize, losses: &autoencoder_lab::objective::Parts, rate: f64) {
     let width = 30;
-    let filled = if total == 0 {
-        width
-    } else {
-        done * width / total
-    };
+    let filled = (done * width).checked_div(total).unwrap_or(width);
     let bar: String = "#".repeat(filled) + &" ".repeat(width - filled);
     eprint!(
         "\r[{bar}] {done}/{total}  loss {:.4} ({:.4} + {:.4})  {:.0} examples/s ",

