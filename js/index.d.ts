@@ -50,7 +50,10 @@ export interface ModelConfig {
 }
 
 export interface PresetOptions {
+  inputSize?: number; // default 784
   codeSize?: number; // default 32
+  /** Activation of the code and hidden layers: default 'relu', or 'sigmoid' with `target`. */
+  codeActivation?: Activation;
   hidden?: number[]; // hidden layer sizes between input and code, default []
   seed?: number;
   /** Penalty weight: L1 weight (sparse) or λ (contractive). */
@@ -173,7 +176,10 @@ export class Autoencoder {
 export class Trainer {
   /** Copies the model and the data (`[n, inputSize]`) into wasm memory once. */
   constructor(model: Autoencoder, images: Float32Array, options?: TrainOptions);
-  /** Advance `steps` mini-batch steps; throws (keeping the last good weights) on a non-finite loss. */
+  /**
+   * Advance `steps` (a whole number up to 1,000,000) mini-batch steps; throws,
+   * keeping the last good weights, on a non-finite loss.
+   */
   step(steps: number): Progress;
   readonly stepCount: number;
   readonly stepsPerEpoch: number;

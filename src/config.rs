@@ -11,7 +11,7 @@ pub const MAX_UNITS: usize = 16_384;
 pub const MAX_LAYERS: usize = 16;
 /// Most parameters a model may have: with gradients and Adam's two moments
 /// that is 320 MB, well inside a wasm32 memory.
-pub const MAX_PARAMETERS: usize = 20_000_000;
+pub const MAX_PARAMETERS: u64 = 20_000_000;
 
 /// One dense layer, `y = φ(x Wᵀ + b)` with `W: [units, in]`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -164,13 +164,14 @@ impl ModelConfig {
         self.decoder.is_empty()
     }
 
-    /// Weights and biases of every layer.
-    pub fn parameter_count(&self) -> usize {
-        let mut inputs = self.input_size;
+    /// Weights and biases of every layer, counted in u64 so that no
+    /// architecture can wrap the count on a 32-bit target.
+    pub fn parameter_count(&self) -> u64 {
+        let mut inputs = self.input_size as u64;
         let mut count = 0;
         for layer in self.encoder.iter().chain(&self.decoder) {
-            count += (inputs + 1) * layer.units;
-            inputs = layer.units;
+            count += (inputs + 1) * layer.units as u64;
+            inputs = layer.units as u64;
         }
         count
     }

@@ -8,6 +8,12 @@ use std::fmt;
 pub enum Error {
     /// A configuration field has a value the library cannot use.
     Config { field: String, reason: String },
+    /// A function argument is out of its range.
+    Argument {
+        op: &'static str,
+        name: &'static str,
+        reason: String,
+    },
     /// An input has the wrong length or shape for the operation.
     Shape {
         op: &'static str,
@@ -46,6 +52,7 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Config { field, reason } => write!(f, "invalid config: `{field}` {reason}"),
+            Error::Argument { op, name, reason } => write!(f, "{op}: `{name}` {reason}"),
             Error::Shape {
                 op,
                 expected,

@@ -14,6 +14,10 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
+/// Most steps one call of `Trainer.step` may run: keeps a typo from
+/// freezing a page for hours (call again to go on).
+const MAX_STEPS_PER_CALL: usize = 1_000_000;
+
 #[wasm_bindgen(start)]
 fn start() {
     #[cfg(feature = "console_error_panic_hook")]
@@ -21,20 +25,76 @@ fn start() {
 }
 
 /// Reads a plain JS object into a config type, naming the path of a bad
-/// field: `invalid training options: optimizer.learningRate: invalid type…`.
+/// field: ``invalid model config: `encoder[0].units`: invalid type…``.
+///
+/// The object goes through `serde_json::Value` first: serde-wasm-bindgen
+/// skips keys a struct does not know, which would let a misspelt option
+/// (`batchSise`) pass silently; serde_json rejects it.
 fn parse_js<T: DeserializeOwned>(what: &str, value: JsValue) -> Result<T, JsError> {
-    let deserializer = serde_wasm_bindgen::Deserializer::from(value);
-    serde_path_to_error::deserialize(deserializer).map_err(|e| {
+    let json: serde_json::Value = serde_wasm_bindgen::from_value(value)
+        .map_err(|e| JsError::new(&format!("invalid {what}: {}", clean(e.to_string()))))?;
+    serde_path_to_error::deserialize(&json).map_err(|e| {
         let path = e.path().to_string();
-        let reason = e.into_inner().to_string();
-        let reason = reason.trim_start_matches("Error: ");
-        let message = if path == "." {
-            format!("invalid {what}: {reason}")
-        } else {
-            format!("invalid {what}: `{path}`: {reason}")
+        let reason = clean(e.into_inner().to_string());
+        let message = match (path.as_str(), non_number_field(&json, &path)) {
+            (_, Some((field, value))) => {
+                format!("invalid {what}: `{path}.{field}`: must be a number, got {value}")
+            }
+            (".", None) => format!("invalid {what}: {reason}"),
+            (_, None) => format!("invalid {what}: `{path}`: {reason}"),
         };
         JsError::new(&message)
     })
+}
+
+/// Inside a `kind`-tagged object (optimizer, corruption, sparsity) serde
+/// buffers the fields, so an error's path stops at the object. Every field of
+/// those objects but `kind` is a number: this finds the one that is not.
+fn non_number_field(json: &serde_json::Value, path: &str) -> Option<(String, String)> {
+    let mut value = json;
+    for segment in path.split('.').filter(|s| !s.is_empty()) {
+        let (key, indices) = segment.split_once('[').unwrap_or((segment, ""));
+        value = value.get(key)?;
+        for index in indices.split('[').filter(|i| !i.is_empty()) {
+            value = value.get(index.trim_end_matches(']').parse::<usize>().ok()?)?;
+        }
+    }
+    let object = value.as_object().filter(|o| o.contains_key("kind"))?;
+    object
+        .iter()
+        .find(|(key, field)| *key != "kind" && !field.is_number())
+        .map(|(key, field)| (key.clone(), field.to_string()))
+}
+
+/// A serde message without the `Error: ` prefix of JS errors or serde_json's
+/// ` at line 1 column 2` position, which mean nothing for a JS object.
+fn clean(message: String) -> String {
+    let message = message.trim_start_matches("Error: ");
+    match message.find(" at line ") {
+        Some(at) => message[..at].to_string(),
+        None => message.to_string(),
+    }
+}
+
+/// A whole number in `0..=max` from a JS number, naming the argument
+/// otherwise (wasm-bindgen would wrap −1 to 4294967295).
+fn whole(op: &'static str, name: &'static str, value: f64, max: usize) -> Result<usize, JsError> {
+    if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= max as f64 {
+        Ok(value as usize)
+    } else {
+        let reason = format!("must be a whole number from 0 to {max}, got {value}");
+        Err(Error::Argument { op, name, reason }.into())
+    }
+}
+
+/// The values of a 2-D result in row-major order, whatever its memory layout
+/// (a product with a one-unit layer can come back column-major).
+fn rows(values: ndarray::Array2<f32>) -> Vec<f32> {
+    if values.is_standard_layout() {
+        values.into_raw_vec_and_offset().0
+    } else {
+        values.iter().copied().collect()
+    }
 }
 
 /// As [`parse_js`], with `undefined` or `null` giving the defaults.
@@ -128,21 +188,21 @@ impl JsAutoencoder {
     /// `[n, inputSize]` → `[n, codeSize]`.
     pub fn encode(&self, x: &[f32]) -> Result<Vec<f32>, JsError> {
         let x = Autoencoder::batch_view("encode", x, self.inner.input_size())?;
-        Ok(self.inner.encode(x).into_raw_vec_and_offset().0)
+        Ok(rows(self.inner.encode(x)))
     }
 
     /// `[n, codeSize]` → `[n, inputSize]`.
     pub fn decode(&self, code: &[f32]) -> Result<Vec<f32>, JsError> {
         self.inner.require_decoder("decode")?;
         let code = Autoencoder::batch_view("decode", code, self.inner.code_size())?;
-        Ok(self.inner.decode(code).into_raw_vec_and_offset().0)
+        Ok(rows(self.inner.decode(code)))
     }
 
     /// `[n, inputSize]` → `[n, inputSize]`.
     pub fn reconstruct(&self, x: &[f32]) -> Result<Vec<f32>, JsError> {
         self.inner.require_decoder("reconstruct")?;
         let x = Autoencoder::batch_view("reconstruct", x, self.inner.input_size())?;
-        Ok(self.inner.reconstruct(x).into_raw_vec_and_offset().0)
+        Ok(rows(self.inner.reconstruct(x)))
     }
 
     /// `{reconstruction, penalty, loss}` on clean samples `[n, inputSize]`.
@@ -156,7 +216,8 @@ impl JsAutoencoder {
     }
 
     /// One layer's weights, `[units, in]` row-major.
-    pub fn weights(&self, part: &str, layer: usize) -> Result<Vec<f32>, JsError> {
+    pub fn weights(&self, part: &str, layer: f64) -> Result<Vec<f32>, JsError> {
+        let layer = whole("weights", "layer", layer, usize::MAX >> 1)?;
         let layers = match part {
             "encoder" => self.inner.encoder(),
             "decoder" => self.inner.decoder(),
@@ -247,9 +308,10 @@ impl JsTrainer {
     }
 
     /// Runs `steps` steps and returns the progress.
-    pub fn step(&mut self, steps: u32) -> Result<JsValue, JsError> {
+    pub fn step(&mut self, steps: f64) -> Result<JsValue, JsError> {
+        let steps = whole("step", "steps", steps, MAX_STEPS_PER_CALL)?;
         let start = now_ms();
-        let report = self.inner.step(steps as usize)?;
+        let report = self.inner.step(steps)?;
         let seconds = ((now_ms() - start) / 1000.0).max(1e-6);
         to_js(&Progress {
             step: report.step,
@@ -258,7 +320,7 @@ impl JsTrainer {
             reconstruction: report.losses.reconstruction,
             penalty: report.losses.penalty,
             loss: report.losses.total(),
-            examples_per_second: (steps as usize * self.batch_size) as f64 / seconds,
+            examples_per_second: (steps * self.batch_size) as f64 / seconds,
         })
     }
 
@@ -356,11 +418,13 @@ impl JsDigits {
         Ok(self.inner.labels(Split::parse(split)?).to_vec())
     }
 
-    pub fn image(&self, split: &str, index: usize) -> Result<Vec<f32>, JsError> {
+    pub fn image(&self, split: &str, index: f64) -> Result<Vec<f32>, JsError> {
+        let index = whole("Digits", "index", index, usize::MAX >> 1)?;
         Ok(self.inner.image(Split::parse(split)?, index)?)
     }
 
-    pub fn label(&self, split: &str, index: usize) -> Result<u8, JsError> {
+    pub fn label(&self, split: &str, index: f64) -> Result<u8, JsError> {
+        let index = whole("Digits", "index", index, usize::MAX >> 1)?;
         let labels = self.inner.labels(Split::parse(split)?);
         labels.get(index).copied().ok_or_else(|| {
             Error::config(
@@ -381,13 +445,17 @@ pub fn preset_config(kind: &str, options: JsValue) -> Result<JsValue, JsError> {
 
 /// A drawing `[height, width]` of ink in `[0, 1]` made to look like an MNIST digit.
 #[wasm_bindgen]
-pub fn preprocess(ink: &[f32], width: usize, height: usize) -> Result<Vec<f32>, JsError> {
+pub fn preprocess(ink: &[f32], width: f64, height: f64) -> Result<Vec<f32>, JsError> {
+    let width = whole("preprocess", "width", width, 8192)?;
+    let height = whole("preprocess", "height", height, 8192)?;
     Ok(data::preprocess(ink, width, height)?)
 }
 
 /// Ink in `[0, 1]` from canvas RGBA pixels: the alpha channel over 255.
 #[wasm_bindgen(js_name = inkFromRgba)]
-pub fn ink_from_rgba(rgba: &[u8], width: usize, height: usize) -> Result<Vec<f32>, JsError> {
+pub fn ink_from_rgba(rgba: &[u8], width: f64, height: f64) -> Result<Vec<f32>, JsError> {
+    let width = whole("inkFromRgba", "width", width, 8192)?;
+    let height = whole("inkFromRgba", "height", height, 8192)?;
     let expected = width.checked_mul(height).and_then(|n| n.checked_mul(4));
     if expected != Some(rgba.len()) {
         let wanted = format!("{width}×{height}×4 bytes");
