@@ -164,6 +164,17 @@ impl ModelConfig {
         self.decoder.is_empty()
     }
 
+    /// `(inputs, spec)` of every layer, encoder then decoder.
+    pub fn layers(&self) -> Vec<(usize, LayerSpec)> {
+        let mut inputs = self.input_size;
+        let mut layers = Vec::new();
+        for &spec in self.encoder.iter().chain(&self.decoder) {
+            layers.push((inputs, spec));
+            inputs = spec.units;
+        }
+        layers
+    }
+
     /// Weights and biases of every layer, counted in u64 so that no
     /// architecture can wrap the count on a 32-bit target.
     pub fn parameter_count(&self) -> u64 {

@@ -120,8 +120,10 @@ pub fn load(bytes: &[u8]) -> Result<Autoencoder, Error> {
     let data = &bytes[header_end..];
 
     let config = read_config(&header)?;
-    let shapes = Autoencoder::new(config.clone())?;
-    let names = layer_names(shapes.encoder_len(), shapes.layers.len());
+    // Shapes come from the config alone: nothing is allocated for a layer
+    // until its tensor has been found and checked.
+    let shapes = config.layers();
+    let names = layer_names(config.encoder.len(), shapes.len());
     let expected: Vec<String> = names
         .iter()
         .flat_map(|n| [format!("{n}.weight"), format!("{n}.bias")])
@@ -135,20 +137,15 @@ pub fn load(bytes: &[u8]) -> Result<Autoencoder, Error> {
         )));
     }
 
-    let mut layers = Vec::with_capacity(shapes.layers.len());
-    for (name, layer) in names.iter().zip(&shapes.layers) {
-        let weight = read_tensor(
-            &header,
-            data,
-            &format!("{name}.weight"),
-            &[layer.units(), layer.inputs()],
-        )?;
-        let bias = read_tensor(&header, data, &format!("{name}.bias"), &[layer.units()])?;
+    let mut layers = Vec::with_capacity(shapes.len());
+    for (name, &(inputs, spec)) in names.iter().zip(&shapes) {
+        let weight_name = format!("{name}.weight");
+        let weight = read_tensor(&header, data, &weight_name, &[spec.units, inputs])?;
+        let bias = read_tensor(&header, data, &format!("{name}.bias"), &[spec.units])?;
         layers.push(Dense {
-            weight: Array2::from_shape_vec((layer.units(), layer.inputs()), weight)
-                .expect("shape checked"),
+            weight: Array2::from_shape_vec((spec.units, inputs), weight).expect("shape checked"),
             bias: Array1::from(bias),
-            activation: layer.activation,
+            activation: spec.activation,
         });
     }
     Autoencoder::from_layers(config, layers)

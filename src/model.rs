@@ -104,31 +104,25 @@ impl Autoencoder {
         Ok(Autoencoder { config, layers })
     }
 
-    /// A model from given layers, which must match `config`'s shapes.
+    /// A model from given layers, which must match `config`'s shapes and
+    /// activations.
     pub fn from_layers(config: ModelConfig, layers: Vec<Dense>) -> Result<Autoencoder, Error> {
-        let fresh = Autoencoder::new(config)?;
-        for (i, (layer, expected)) in layers.iter().zip(&fresh.layers).enumerate() {
-            if layer.weight.dim() != expected.weight.dim()
-                || layer.bias.len() != expected.bias.len()
-            {
-                return Err(Error::shape(
-                    "from_layers",
-                    format!("layer {i} {:?}", expected.weight.dim()),
-                    layer.weight.len(),
-                ));
+        config.validate()?;
+        let expected = config.layers();
+        if layers.len() != expected.len() {
+            let wanted = format!("{} layers", expected.len());
+            return Err(Error::shape("from_layers", wanted, layers.len()));
+        }
+        for (i, (layer, &(inputs, spec))) in layers.iter().zip(&expected).enumerate() {
+            let fits = layer.weight.dim() == (spec.units, inputs)
+                && layer.bias.len() == spec.units
+                && layer.activation == spec.activation;
+            if !fits {
+                let wanted = format!("layer {i} of {}×{inputs} {}", spec.units, spec.activation);
+                return Err(Error::shape("from_layers", wanted, layer.weight.len()));
             }
         }
-        if layers.len() != fresh.layers.len() {
-            return Err(Error::shape(
-                "from_layers",
-                format!("{} layers", fresh.layers.len()),
-                layers.len(),
-            ));
-        }
-        Ok(Autoencoder {
-            config: fresh.config,
-            layers,
-        })
+        Ok(Autoencoder { config, layers })
     }
 
     /// The encoder alone, as a model of its own (see
