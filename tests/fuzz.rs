@@ -39,7 +39,10 @@ static ALLOCATOR: Counting = Counting;
 /// allocate (a mutated header claims gigabytes).
 const MEMORY_BOUND: usize = 16 << 20;
 
-fn readers() -> Vec<(&'static str, fn(&[u8]) -> bool)> {
+/// A reader under test: true when it accepted the bytes.
+type Reader = fn(&[u8]) -> bool;
+
+fn readers() -> Vec<(&'static str, Reader)> {
     vec![
         ("model", |b| io::load(b).is_ok()),
         ("idx images", |b| idx::read_images(b).is_ok()),
