@@ -42,7 +42,7 @@ fn layer_names(encoder_len: usize, total: usize) -> Vec<String> {
 
 /// Writes `model` as a safetensors file.
 pub fn save(model: &Autoencoder) -> Vec<u8> {
-    let names = layer_names(model.encoder_len(), model.layers.len());
+    let names = layer_names(model.encoder_len(), model.layers().len());
     let mut header = Map::new();
     let mut data: Vec<u8> = Vec::with_capacity(model.parameter_count() * 4);
     let config = serde_json::to_string(model.config()).expect("configs serialise");
@@ -51,7 +51,7 @@ pub fn save(model: &Autoencoder) -> Vec<u8> {
         json!({ "format": "autoencoder-lab", "format_version": FORMAT_VERSION.to_string(), "config": config }),
     );
 
-    for (name, layer) in names.iter().zip(&model.layers) {
+    for (name, layer) in names.iter().zip(model.layers()) {
         let tensors = [
             (
                 "weight",
@@ -283,7 +283,7 @@ mod tests {
         let full = model(Kind::Contractive);
         let encoder = load(&save(&full.encoder_only())).unwrap();
         assert!(encoder.config().is_encoder_only());
-        assert_eq!(encoder.layers.len(), 2);
+        assert_eq!(encoder.layers().len(), 2);
         let x = Array2::from_shape_fn((4, 9), |(i, j)| ((i * j) % 5) as f32 / 4.0);
         assert_eq!(encoder.encode(x.view()), full.encode(x.view()));
         let message = encoder.require_decoder("decode").unwrap_err().to_string();

@@ -103,7 +103,7 @@ pub fn gradient(
 
 pub fn zero_grads(model: &Autoencoder) -> Vec<Grad> {
     model
-        .layers
+        .layers()
         .iter()
         .map(|layer| Grad {
             weight: Array2::zeros(layer.weight.raw_dim()),
@@ -124,7 +124,11 @@ fn reconstruction(
     let logits = trace.pre.last().expect("at least two layers");
     let count = output.len() as f64;
     let scale = 1.0 / count as f32;
-    let activation = model.layers.last().expect("at least two layers").activation;
+    let activation = model
+        .layers()
+        .last()
+        .expect("at least two layers")
+        .activation;
 
     match model.config().objective.loss {
         Loss::Mse => {
@@ -165,7 +169,7 @@ fn backward(
 ) {
     let mut dz = dz_out;
     let mut dcode = dcode;
-    for l in (0..model.layers.len()).rev() {
+    for l in (0..model.layers().len()).rev() {
         let input = &trace.outputs[l];
         grads[l].weight += &dz.t().dot(input);
         grads[l].bias += &dz.sum_axis(Axis(0));
@@ -173,13 +177,13 @@ fn backward(
             break;
         }
 
-        let mut da = dz.dot(&model.layers[l].weight);
+        let mut da = dz.dot(&model.layers()[l].weight);
         if l == model.encoder_len() {
             if let Some(extra) = dcode.take() {
                 da += &extra;
             }
         }
-        let below = model.layers[l - 1].activation;
+        let below = model.layers()[l - 1].activation;
         Zip::from(&mut da)
             .and(&trace.pre[l - 1])
             .and(input)
@@ -268,7 +272,7 @@ fn contraction_one_layer(
     grads: &mut [Grad],
     with_grad: bool,
 ) -> f64 {
-    let layer = &model.layers[0];
+    let layer = &model.layers()[0];
     let batch = trace.outputs[0].nrows();
     let c = lambda / batch as f32;
     let row_norms: Array1<f32> = layer.weight.map_axis(Axis(1), |row| row.dot(&row));

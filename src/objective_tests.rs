@@ -28,7 +28,7 @@ fn model(
     let mut model = Autoencoder::new(config).unwrap();
     // Non-zero biases so that every bias gradient is exercised.
     let mut rng = Rng::new(seed + 100);
-    for layer in &mut model.layers {
+    for layer in model.layers_mut() {
         layer.bias.mapv_inplace(|_| rng.symmetric(0.5));
     }
     model
@@ -116,8 +116,8 @@ fn bce_is_finite_and_right_at_extreme_logits() {
     };
     let mut model = hand_model(Activation::Identity, Activation::Sigmoid, bce);
     // Logits (100, −100) against targets (0, 1): each term is 100 + ln(1 + e^−100) = 100.
-    model.layers[0].weight = array![[0.0, 0.0]];
-    model.layers[0].bias = array![100.0];
+    model.layers_mut()[0].weight = array![[0.0, 0.0]];
+    model.layers_mut()[0].bias = array![100.0];
     let x = array![[0.0f32, 1.0]];
     let (value, grads) = gradient(&model, x.view(), x.view());
     assert!((value.reconstruction - 100.0).abs() < 1e-9, "{value:?}");
@@ -140,7 +140,7 @@ fn kl_is_finite_when_a_unit_is_always_off_or_on() {
     let mut model = hand_model(Activation::Sigmoid, Activation::Sigmoid, kl);
     let x = array![[1.0f32, 0.0], [0.0, 1.0]];
     for bias in [-200.0, 200.0] {
-        model.layers[0].bias = array![bias];
+        model.layers_mut()[0].bias = array![bias];
         let (value, grads) = gradient(&model, x.view(), x.view());
         assert!(
             value.penalty.is_finite() && value.penalty > 0.0,
@@ -167,13 +167,13 @@ fn check_gradient(name: &str, model: &Autoencoder, x: &Array2<f32>) {
     let total = |m: &Autoencoder| evaluate(m, x.view(), x.view()).total();
     let mut worst = 0.0f64;
 
-    for l in 0..model.layers.len() {
-        let count = model.layers[l].weight.len() + model.layers[l].bias.len();
+    for l in 0..model.layers().len() {
+        let count = model.layers()[l].weight.len() + model.layers()[l].bias.len();
         for i in 0..count {
             let mut plus = model.clone();
             let mut minus = model.clone();
             let nudge = |m: &mut Autoencoder, delta: f32| {
-                let layer = &mut m.layers[l];
+                let layer = &mut m.layers_mut()[l];
                 let n = layer.weight.len();
                 if i < n {
                     layer.weight.as_slice_mut().unwrap()[i] += delta;
@@ -319,7 +319,7 @@ fn kl_gradient_is_right_near_zero_and_one() {
         };
         let mut m = model(vec![layer(3, sig)], vec![layer(5, sig)], objective, 4);
         // Mean activations near σ(±6.5) ≈ 0.0015 / 0.9985.
-        m.layers[0].bias.fill(bias);
+        m.layers_mut()[0].bias.fill(bias);
         let x = sample(4, 5, 3);
         let means = crate::model::column_means(&m.encode(x.view()));
         assert!(

@@ -90,7 +90,7 @@ impl Trainer {
         }
         model.require_decoder("train")?;
         let data = Autoencoder::batch_view("training data", data, model.input_size())?.to_owned();
-        let optimizer = Optimizer::new(config.optimizer, &model.layers)?;
+        let optimizer = Optimizer::new(config.optimizer, model.layers())?;
         Ok(Trainer {
             model,
             optimizer,
@@ -159,7 +159,7 @@ impl Trainer {
             });
         }
 
-        self.optimizer.update(&mut self.model.layers, &grads);
+        self.optimizer.update(self.model.layers_mut(), &grads);
         self.step += 1;
         self.history.push(parts);
         Ok(parts)

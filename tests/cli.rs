@@ -202,7 +202,7 @@ fn trains_on_gzip_idx_files_and_continues_from_a_model_file() {
         io::load(&std::fs::read(&second).unwrap()).unwrap(),
     );
     assert_eq!(b.config(), a.config());
-    assert_ne!(b.layers, a.layers);
+    assert_ne!(b.layers(), a.layers());
     assert_eq!(b.code_size(), 8);
     std::fs::remove_dir_all(dir).ok();
 }

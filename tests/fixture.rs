@@ -44,12 +44,13 @@ fn the_square_layer_is_read_the_right_way_round() {
     let expected: Value = serde_json::from_str(EXPECTED).unwrap();
     let mut model = io::load(FILE).unwrap();
     assert_eq!(
-        model.layers[0].weight.row(0).to_vec(),
+        model.layers()[0].weight.row(0).to_vec(),
         vec![0.5, -1.0, 0.25]
     );
 
     // Read transposed, the same file would give clearly different codes.
-    model.layers[0].weight = model.layers[0].weight.t().to_owned();
+    let flipped = model.layers()[0].weight.t().to_owned();
+    model.layers_mut()[0].weight = flipped;
     let codes = model.encode(matrix(&expected["inputs"]).view());
     assert!(max_difference(&codes, &matrix(&expected["codes"])) > 0.05);
 }

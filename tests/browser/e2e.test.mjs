@@ -7,34 +7,20 @@
  * Run: node --test tests/browser/   (after `node scripts/setup.mjs` built pkg/)
  */
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
-import { chromium } from 'playwright-core';
-
-import { startServer } from '../../scripts/serve.mjs';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const RESULTS = join(ROOT, 'test-results');
-const KINDS = ['undercomplete', 'sparse', 'denoising', 'contractive'];
-
-const BROWSER_OPTIONS = {
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-};
+import {
+  KINDS,
+  RESULTS,
+  ROOT,
+  modelState,
+  nextFrame,
+  openDemo,
+  readError,
+  statusAfter,
+} from './helpers.mjs';
 
 /** A hand-drawn 7: the top bar, then the slanted stem. Points are fractions of the pad. */
 const SEVEN = [[0.3, 0.25], [0.7, 0.25], [0.5, 0.75]];
@@ -65,39 +51,16 @@ const RETRAIN_EPOCHS = 3;
 const NOISY_PIXELS = 78;
 
 describe('the demo page', { timeout: 90_000 }, () => {
-  let profile;
-  let server;
-  let context;
+  let demo;
   let page;
 
-  /** Console errors and uncaught page errors, as text; none is expected. */
-  const errors = [];
-
   before(async () => {
-    profile = await mkdtemp(join(tmpdir(), 'autoencoder-lab-e2e-'));
-    let url;
-    ({ server, url } = await startServer({ port: 0 }));
-    context = await chromium.launchPersistentContext(profile, BROWSER_OPTIONS);
-    context.setDefaultTimeout(20_000);
-
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(`console: ${message.text()}`);
-    });
-    page.on('pageerror', (error) => errors.push(`page: ${error.message}`));
-
-    await page.goto(`${url}/www/`);
+    demo = await openDemo();
+    page = demo.page;
+    await page.goto(demo.url);
   });
 
-  after(async () => {
-    try {
-      await context?.close();
-    } finally {
-      server?.closeAllConnections();
-      server?.close();
-      if (profile) await rm(profile, { recursive: true, force: true });
-    }
-  });
+  after(() => demo?.close());
 
   it('gets ready with the four shipped models', async () => {
     await page.evaluate(() => window.demo.ready);
@@ -202,13 +165,9 @@ describe('the demo page', { timeout: 90_000 }, () => {
 
       const file = { name, mimeType: 'application/octet-stream', buffer };
       await page.setInputFiles('#load-file-undercomplete', file);
-      const message = `Undercomplete: could not load ${name}: ${reason}`;
-      await page.waitForFunction(
-        (message) => document.getElementById('status').textContent === message,
-        message,
-      );
+      const state = await statusAfter(page, `Undercomplete: could not load ${name}: ${reason}`);
 
-      assert.equal(await page.getAttribute('#status', 'data-state'), 'error');
+      assert.equal(state, 'error');
       assert.deepEqual(await modelState(page, 'undercomplete'), kept, `after ${name}`);
     }
   });
@@ -231,7 +190,7 @@ describe('the demo page', { timeout: 90_000 }, () => {
   });
 
   it('logs no console error and throws no page error', () => {
-    assert.deepEqual(errors, []);
+    assert.deepEqual(demo.errors, []);
   });
 });
 
@@ -247,13 +206,6 @@ async function drawStroke(page, points) {
   for (const point of points.slice(1)) await page.mouse.move(...at(point), { steps: 10 });
   await page.mouse.up();
   await nextFrame(page);
-}
-
-/** Waits two animation frames: the page renders once per frame after a change. */
-function nextFrame(page) {
-  return page.evaluate(() => new Promise((done) => {
-    requestAnimationFrame(() => requestAnimationFrame(done));
-  }));
 }
 
 /** The red channel of each pixel of a (gray) canvas. */
@@ -273,28 +225,6 @@ function recordLosses(page, kind) {
     new MutationObserver(() => window.e2eLosses.push(Number(readout.dataset.value)))
       .observe(readout, { attributes: true, attributeFilter: ['data-value'] });
   }, kind);
-}
-
-/** What a card's model gives: its reconstruction of the current input, and test loss. */
-function modelState(page, kind) {
-  return page.evaluate((kind) => ({
-    reconstruction: Array.from(window.demo.models[kind].reconstruct(window.demo.lastInput())),
-    testLoss: document.querySelector(`[data-kind=${kind}] .test-loss`).dataset.value,
-  }), kind);
-}
-
-/** The message the package throws when reading `bytes` as a model, or null. */
-function readError(page, bytes) {
-  return page.evaluate(async (base64) => {
-    const { Autoencoder, init } = await import('/pkg/index.js');
-    await init();
-    try {
-      Autoencoder.fromBytes(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))).free();
-      return null;
-    } catch (error) {
-      return error.message;
-    }
-  }, bytes.toString('base64'));
 }
 
 function meanSquaredError(a, b) {
