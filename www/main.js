@@ -1,6 +1,7 @@
 /**
  * The autoencoder-lab demo: draw a digit (or take a real test digit), add noise, and
- * watch four kinds of autoencoder rebuild it; retrain, save and load each of them.
+ * watch four kinds of autoencoder rebuild it; retrain each of them, on the built-in
+ * digits or on IDX files the person loads; save, load, drop, export and keep models.
  *
  * Hooks for tests (kept stable):
  *   #pad                        the drawing canvas, 280×280 canvas pixels
@@ -18,10 +19,23 @@
  *                               and, by kind, weight, sparsity, target, noiseKind,
  *                               noiseLevel
  *     .retrain, .save           buttons; .load-file (id load-file-K) the file picker
+ *     .export-encoder           downloads the encoder alone as K-encoder.safetensors
+ *     .keep                     stores the model in the browser (see #kept-models)
+ *                               The card takes a dropped model file, like .load-file;
+ *                               it has data-drop=over while files are dragged over it.
  *     .training                 shown from the first retrain on: .progress, .loss-chart,
  *                               .speed, .pause, .cancel, and the readouts
  *                               .reconstruction-loss, .penalty, .loss whose data-value
- *                               holds the last number
+ *                               holds the last number; data-step and data-epochs hold
+ *                               the steps and epochs done (from the worker's progress)
+ *   #training-data              what retraining uses; takes dropped IDX files. Inside:
+ *     #training-images, #training-labels   file pickers (IDX, plain or gzip)
+ *     #built-in-digits          goes back to the built-in train digits
+ *     #training-data-summary    data-source is built-in or file, data-count the images
+ *   #kept-models                models kept in the browser; data-state is loading,
+ *                               ready or unavailable. Inside: .kept-note, and
+ *                               .kept-list > li[data-id][data-kind][data-test-loss],
+ *                               each with .name, .details, and .use, .delete buttons
  *   window.demo = {
  *     ready: Promise<void>      resolves once the models are in place
  *     models: { K: Autoencoder }   the models shown now (replaced on retrain or load)
@@ -29,6 +43,8 @@
  *     lastInput(), lastModelInput(): Float32Array(784)   before and after noise
  *     lastCode(K), lastReconstruction(K): Float32Array   as last drawn
  *     showTestDigit(index)      shows test digit `index` and updates at once
+ *     trainingData(): { images: Float32Array | null, count, source }   what a retrain
+ *                               uses (images null: the built-in digits)
  *   }
  */
 import {
@@ -41,8 +57,11 @@ import {
   presetConfig,
 } from '../pkg/index.js';
 import { ModelCard } from './card.js';
+import { refuseStrayDrops } from './files.js';
+import { KeptModels } from './kept-models.js';
 import { DrawingPad } from './pad.js';
 import { drawDigit } from './pictures.js';
+import { TrainingData } from './training-data.js';
 
 const KINDS = ['undercomplete', 'sparse', 'denoising', 'contractive'];
 const SIDE = 28;
@@ -52,6 +71,8 @@ const page = {
   digits: null,
   cards: new Map(),
   pad: new DrawingPad(byId('pad'), onPadChange),
+  trainingData: null,
+  kept: new KeptModels(byId('kept-models'), { report: showStatus, use: useKept }),
 
   /** The test digit shown, `{ index, label, image }`, or null while drawing. */
   testDigit: null,
@@ -69,6 +90,7 @@ const demo = {
   lastCode: (kind) => page.cards.get(kind)?.lastCode ?? null,
   lastReconstruction: (kind) => page.cards.get(kind)?.lastReconstruction ?? null,
   showTestDigit,
+  trainingData: () => page.trainingData?.current() ?? null,
 };
 window.demo = demo;
 
@@ -87,30 +109,35 @@ async function start() {
   const [digits, { models, failures }] = await Promise.all([loadDigits(), loadModels()]);
   page.digits = digits;
   demo.digits = digits;
+  page.trainingData = makeTrainingData(digits);
   makeCards(digits.images('test'));
-  KINDS.forEach((kind) => page.cards.get(kind).setModel(models[kind]));
+  for (const [kind, card] of page.cards) {
+    const how = failures.has(kind) ? 'untrained' : 'as shipped';
+    card.setModel(models[kind], `${card.title}, ${how}`);
+  }
 
   page.ready = true;
   byId('random-digit').disabled = false;
   showTestDigit(Math.floor(Math.random() * digits.testCount));
   reportLoaded(failures);
+  page.kept.refresh();
 }
 
 /**
  * Fetches the pretrained models beside this page; a kind whose file fails gets an
- * untrained model instead, and its failure is returned.
+ * untrained model instead, and its failure (kind → message) is returned.
  */
 async function loadModels() {
   const results = await Promise.allSettled(KINDS.map(fetchModel));
   const models = {};
-  const failures = [];
+  const failures = new Map();
 
   results.forEach((result, i) => {
     const kind = KINDS[i];
     if (result.status === 'fulfilled') {
       models[kind] = result.value;
     } else {
-      failures.push(`${kind} (${messageOf(result.reason)})`);
+      failures.set(kind, messageOf(result.reason));
       models[kind] = new Autoencoder(presetConfig(kind));
     }
   });
@@ -125,8 +152,8 @@ async function fetchModel(kind) {
 }
 
 function reportLoaded(failures) {
-  if (failures.length > 0) {
-    const which = failures.join('; ');
+  if (failures.size > 0) {
+    const which = [...failures].map(([kind, message]) => `${kind} (${message})`).join('; ');
     showStatus(`Could not load: ${which}. Those cards hold untrained models.`, 'error');
     return;
   }
@@ -147,9 +174,32 @@ function makeCards(testImages) {
         demo.models[kind] = card.model;
         scheduleRender();
       },
+      trainingData: () => page.trainingData.current(),
+      keep: (model) => page.kept.keep(model),
     });
     page.cards.set(kind, card);
   }
+}
+
+/** The "Training data" section, starting with the built-in train digits. */
+function makeTrainingData(digits) {
+  const builtIn = {
+    count: digits.trainCount,
+    sample: (index) => ({
+      image: digits.image('train', index),
+      label: digits.label('train', index),
+    }),
+  };
+  return new TrainingData(byId('training-data'), { builtIn, report: showStatus });
+}
+
+/** Puts a kept model into the card of its kind; throws with the reason if it cannot. */
+function useKept({ name, kind, bytes }) {
+  const card = page.cards.get(kind);
+  if (!card) throw new Error(`this page has no card for ${kind} models`);
+
+  card.use(bytes, name);
+  showStatus(`Loaded “${name}” into the ${card.title} card.`);
 }
 
 /** Adds the page's listeners, once. */
@@ -169,6 +219,7 @@ function listen() {
 
   document.addEventListener('keydown', onKeyDown);
   window.addEventListener('resize', onResize);
+  refuseStrayDrops();
   onNoiseChange();
   onPadChange();
 }

@@ -27,11 +27,13 @@ export class TrainingPanel {
 
   /**
    * Runs a training job (see `TrainingJob`; `epochs` is required here).
+   * @param {import('../pkg/index.js').TrainingJob} job
+   * @param {string} source what it trains on, e.g. "the built-in digits"
    * @returns {Promise<Uint8Array | null>} the trained model file, or null if cancelled
    */
-  async run(job) {
+  async run(job, source) {
     if (this.running) throw new Error('a training job is already running');
-    this.#begin(job.epochs);
+    this.#begin(job.epochs, source);
 
     try {
       return await this.#trainer().train(job);
@@ -57,15 +59,18 @@ export class TrainingPanel {
     return this.worker;
   }
 
-  #begin(epochs) {
+  #begin(epochs, source) {
     this.running = true;
     this.paused = false;
     this.cancelled = false;
     this.epochs = epochs;
 
     this.root.hidden = false;
+    this.root.dataset.step = '0';
+    this.root.dataset.epochs = '0';
     this.#find('.progress').value = 0;
-    this.#find('.epoch').textContent = `starting, ${epochs} epochs`;
+    const plural = epochs === 1 ? '' : 's';
+    this.#find('.epoch').textContent = `starting: ${epochs} epoch${plural} on ${source}`;
     this.#find('.speed').textContent = '';
     for (const readout of this.root.querySelectorAll('dd')) readout.textContent = '…';
     this.chart.reset(epochs);
@@ -84,8 +89,11 @@ export class TrainingPanel {
   /** Shows one `Progress` message. */
   #show(progress) {
     const done = progress.epoch + progress.epochProgress;
+    this.root.dataset.step = String(progress.step);
+    this.root.dataset.epochs = String(done);
     this.#find('.progress').value = Math.min(done / this.epochs, 1);
-    this.#find('.epoch').textContent = `epoch ${done.toFixed(1)} of ${this.epochs}`;
+    this.#find('.epoch').textContent =
+      `epoch ${done.toFixed(1)} of ${this.epochs}, step ${progress.step}`;
     const speed = Math.round(progress.examplesPerSecond).toLocaleString('en');
     this.#find('.speed').textContent = `${speed} examples/s`;
 

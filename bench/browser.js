@@ -1,0 +1,166 @@
+/**
+ * The Chromium part of the benchmark: each system in its own page (our package,
+ * TensorFlow.js on its wasm and on its pure-JS backend), wasm memory over 50
+ * retrains, and the demo's time from page load to the first reconstruction.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { chromium } from 'playwright-core';
+
+import { startServer } from '../scripts/serve.mjs';
+import { measureSystem } from './measure.js';
+import { startBenchServer } from './server.js';
+import { KINDS } from './workload.js';
+
+const BROWSER_OPTIONS = {
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
+};
+
+const RETRAINS = 50;
+
+/**
+ * Runs every Chromium measurement in a fresh profile.
+ * @param {object} options
+ * @param {string} options.root the repository root
+ * @param {Record<string, import('./measure.js').Plan>} options.plans plan of each
+ *   system: ours, tfjs-wasm, tfjs-cpu
+ * @param {number} options.demoLoads times the demo page is loaded
+ * @param {(line: string) => void} options.log
+ */
+export async function measureChromium({ root, plans, demoLoads, log }) {
+  const profile = await mkdtemp(join(tmpdir(), 'autoencoder-lab-bench-'));
+  const { server, url } = await startBenchServer(root);
+  const context = await chromium.launchPersistentContext(profile, BROWSER_OPTIONS);
+  try {
+    const results = { systems: {} };
+    const ours = await openSystem(context, url, 'ours', log);
+    results.userAgent = await ours.page.evaluate(() => navigator.userAgent);
+    results.memory = await ours.call('memory', RETRAINS);
+    results.timerResolutionMicroseconds = await ours.page.evaluate(timerResolution);
+    await ours.page.close();
+
+    for (const [system, plan] of Object.entries(plans)) {
+      const { page, call, setUp } = await openSystem(context, url, system, log);
+      const measured = await measureSystem(`${system}-chromium`, call, plan, log);
+      results.systems[system] = { ...setUp, ...measured };
+      await page.close();
+    }
+    results.demoLoad = await measureDemoLoad(context, demoLoads, log);
+    return results;
+  } finally {
+    await context.close();
+    server.close();
+    await rm(profile, { recursive: true, force: true });
+  }
+}
+
+/** Opens the benchmark page of one system and waits until it is set up. */
+async function openSystem(context, url, system, log) {
+  const page = await context.newPage();
+  page.on('pageerror', (error) => log(`${system} page error: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') log(`${system} console error: ${message.text()}`);
+  });
+
+  await page.goto(`${url}/bench/page.html?system=${system}`);
+  const setUp = await page.evaluate(() => window.bench.ready);
+  if (setUp.backend) log(`${system}: backend ${setUp.backend}, SIMD ${setUp.simd}`);
+  const call = (verb, ...args) => page.evaluate(
+    ([name, values]) => window.bench.call(name, ...values),
+    [verb, args],
+  );
+  return { page, call, setUp };
+}
+
+/** The smallest step of `performance.now()` seen in the page, in µs. */
+function timerResolution() {
+  let smallest = Infinity;
+  for (let i = 0; i < 1000; i += 1) {
+    const start = performance.now();
+    let now = start;
+    while (now === start) now = performance.now();
+    smallest = Math.min(smallest, now - start);
+  }
+  return smallest * 1000;
+}
+
+/**
+ * Loads the demo (/www/, from the demo's own server) `loads` times, each in a new
+ * page, and times from navigation start to `demo.ready` and to the next frame
+ * after it with all four reconstructions drawn. Also lists what it fetched from pkg/.
+ */
+async function measureDemoLoad(context, loads, log) {
+  const { server, url } = await startServer({ port: 0 });
+  try {
+    const runs = [];
+    for (let i = 0; i < loads; i += 1) {
+      runs.push(await loadDemoOnce(context, `${url}/www/`));
+      const { ready, painted } = runs.at(-1);
+      log(`demo load #${i + 1}: ready ${ready.toFixed(0)} ms, painted ${painted.toFixed(0)} ms`);
+    }
+    return runs;
+  } finally {
+    server.close();
+  }
+}
+
+async function loadDemoOnce(context, url) {
+  const page = await context.newPage();
+  const fetched = [];
+  page.on('response', (response) => {
+    const path = new URL(response.url()).pathname;
+    if (path.startsWith('/pkg/')) fetched.push(path.slice('/pkg/'.length));
+  });
+  await page.addInitScript(watchDemo, KINDS);
+  await page.goto(url);
+
+  const timing = await page.evaluate(() => window.firstReconstruction);
+  await page.close();
+  return { ...timing, packageFiles: fetched.sort() };
+}
+
+/**
+ * Runs in the demo page before its scripts: catches `window.demo` as the page sets
+ * it, and resolves `window.firstReconstruction` with the times (ms since navigation
+ * start) at which `demo.ready` resolved and the next frame was painted.
+ */
+function watchDemo(kinds) {
+  let demo;
+  let settle;
+  window.firstReconstruction = new Promise((resolve, reject) => {
+    settle = { resolve, reject };
+  });
+
+  const afterNextPaint = (then) => requestAnimationFrame(() => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = then;
+    channel.port2.postMessage(null);
+  });
+  const watch = (value) => value.ready.then(() => {
+    const ready = performance.now();
+    const shown = kinds.filter((kind) => value.lastReconstruction(kind) !== null);
+    afterNextPaint(() => settle.resolve({ ready, painted: performance.now(), shown }));
+  }, settle.reject);
+
+  Object.defineProperty(window, 'demo', {
+    configurable: true,
+    get: () => demo,
+    set: (value) => {
+      demo = value;
+      queueMicrotask(() => watch(value));
+    },
+  });
+}

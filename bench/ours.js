@@ -1,0 +1,161 @@
+/**
+ * Our package (pkg/, as built now) on the reference workload, in Node or in a page.
+ * `oursRunner` has the same verbs as `tfjsRunner` in tfjs.js: `train`, `latency`
+ * and `batch`.
+ */
+import { Autoencoder, Trainer, init, loadDigits } from '../pkg/index.js';
+import initWasm from '../pkg/autoencoder_lab.js';
+import {
+  BATCH_SIZE,
+  INPUT_SIZE,
+  KINDS,
+  TRAIN_OPTIONS,
+  batchOrder,
+  batches,
+  gatherRows,
+  latencyMicroseconds,
+  meanSquaredError,
+  median,
+  modelConfig,
+  throughputs,
+} from './workload.js';
+
+/**
+ * The 10,000 real digits of the package, train then test, `[10000, 784]`.
+ * @returns {Promise<Float32Array>}
+ */
+export async function loadImages() {
+  const digits = await loadDigits();
+  const train = digits.images('train');
+  const test = digits.images('test');
+  digits.free();
+
+  const images = new Float32Array(train.length + test.length);
+  images.set(train);
+  images.set(test, train.length);
+  return images;
+}
+
+/**
+ * The initial weights of our model of `kind`, `[out, in]` row-major, so that
+ * another system can start from exactly the same point.
+ * @param {string} kind
+ * @returns {{ encoder: Float32Array, decoder: Float32Array }}
+ */
+export function initialWeights(kind) {
+  const model = new Autoencoder(modelConfig(kind));
+  const weights = { encoder: model.weights('encoder', 0), decoder: model.weights('decoder', 0) };
+  model.free();
+  return weights;
+}
+
+/**
+ * Our package as a benchmark runner over `images` (`[n, 784]`).
+ * @param {Float32Array} images
+ */
+export function oursRunner(images) {
+  return {
+    train: (kind, epochs, steps) => train(images, kind, epochs, steps),
+    latency: () => latency(images),
+    batch: (repeats) => median(batchThroughputs(images, repeats)),
+    memory: (retrains) => retrainMemory(images, retrains),
+  };
+}
+
+/**
+ * Trains a fresh model of `kind` for `epochs` epochs, or only its first `steps`
+ * steps when given; the clock runs over the steps alone. The MSE (after whole
+ * epochs only) is that of the trained model on all of `images`, clean.
+ */
+function train(images, kind, epochs, steps = Infinity) {
+  const count = images.length / INPUT_SIZE;
+  const model = new Autoencoder(modelConfig(kind));
+  const trainer = new Trainer(model, images, TRAIN_OPTIONS);
+  model.free();
+
+  const perEpoch = trainer.stepsPerEpoch;
+  const done = Math.min(steps, epochs * perEpoch);
+  const start = performance.now();
+  trainer.step(done);
+  const seconds = (performance.now() - start) / 1000;
+
+  const trained = trainer.model();
+  trainer.free();
+  const whole = done % perEpoch === 0;
+  const mse = whole ? meanSquaredError(trained.reconstruct(images), images) : null;
+  trained.free();
+  const examples = Math.floor(done / perEpoch) * count + (done % perEpoch) * BATCH_SIZE;
+  return { examplesPerSecond: examples / seconds, seconds, steps: done, mse };
+}
+
+/** Median µs of one digit in and its reconstruction out, one call or two. */
+function latency(images) {
+  const model = new Autoencoder(modelConfig('undercomplete'));
+  const digit = images.slice(0, INPUT_SIZE);
+  const result = {
+    reconstruct: latencyMicroseconds(() => model.reconstruct(digit)),
+    codeAndReconstruction: latencyMicroseconds(() => model.decode(model.encode(digit))),
+  };
+  model.free();
+  return result;
+}
+
+/** Examples per second reconstructing 1,000 digits in one call, `repeats` times. */
+function batchThroughputs(images, repeats) {
+  const model = new Autoencoder(modelConfig('undercomplete'));
+  const thousand = images.subarray(0, 1000 * INPUT_SIZE);
+  const rates = throughputs(() => model.reconstruct(thousand), 1000, repeats);
+  model.free();
+  return rates;
+}
+
+/**
+ * Bytes of wasm memory before and after `retrains` short retrains (a model and a
+ * trainer over `images`, 20 steps, the trained model taken out, all freed),
+ * cycling through the kinds.
+ */
+async function retrainMemory(images, retrains) {
+  await init();
+  const { memory } = await initWasm();
+  const bytes = { before: memory.buffer.byteLength };
+
+  for (let i = 0; i < retrains; i += 1) {
+    const model = new Autoencoder(modelConfig(KINDS[i % KINDS.length]));
+    const trainer = new Trainer(model, images, TRAIN_OPTIONS);
+    trainer.step(20);
+    const trained = trainer.model();
+    [trained, trainer, model].forEach((value) => value.free());
+    if (i === 0) bytes.afterOne = memory.buffer.byteLength;
+  }
+  bytes.after = memory.buffer.byteLength;
+  return { retrains, ...bytes };
+}
+
+/**
+ * Checks that `batchOrder` replays our trainer's batches: trains with a learning
+ * rate too small to move any weight, so each step's recorded loss is that of the
+ * initial model on its batch, and compares it with the loss of the batch we expect.
+ * @param {Float32Array} images
+ * @param {number} epochs
+ * @returns {number} the largest relative difference over all steps
+ */
+export function checkBatchOrder(images, epochs) {
+  const count = images.length / INPUT_SIZE;
+  const model = new Autoencoder(modelConfig('undercomplete'));
+  const still = { ...TRAIN_OPTIONS, optimizer: { kind: 'sgd', learningRate: 1e-30 } };
+  const trainer = new Trainer(model, images, still);
+  trainer.step(epochs * trainer.stepsPerEpoch);
+  const losses = trainer.history().reconstruction;
+  trainer.free();
+
+  const buffer = new Float32Array(BATCH_SIZE * INPUT_SIZE);
+  let worst = 0;
+  let step = 0;
+  for (const rows of batches(batchOrder(count, epochs, 'undercomplete'), count)) {
+    const expected = model.evaluate(gatherRows(images, rows, buffer)).reconstruction;
+    worst = Math.max(worst, Math.abs(losses[step] - expected) / expected);
+    step += 1;
+  }
+  model.free();
+  return worst;
+}

@@ -1,0 +1,64 @@
+/**
+ * The benchmark page: sets up one system (`?system=ours`, `tfjs-wasm` or
+ * `tfjs-cpu`) over the 10,000 digits and exposes its runner to the driver:
+ *
+ *   window.bench = {
+ *     ready: Promise<object>   resolves with what was set up (backend, SIMD, version)
+ *     call(verb, ...args)      runs a verb of the runner: train, latency, batch, memory
+ *   }
+ */
+import { initialWeights, loadImages, oursRunner } from './ours.js';
+import { tfjsRunner } from './tfjs.js';
+
+const TFJS = '/node_modules/@tensorflow/tfjs/dist/tf.min.js';
+const TFJS_WASM = '/node_modules/@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.min.js';
+const TFJS_WASM_FILES = '/node_modules/@tensorflow/tfjs-backend-wasm/dist/';
+
+let runner = null;
+
+window.bench = {
+  ready: setUp(new URLSearchParams(location.search).get('system')),
+  call: async (verb, ...args) => runner[verb](...args),
+};
+
+async function setUp(system) {
+  const images = await loadImages();
+  if (system === 'ours') {
+    runner = oursRunner(images);
+    return { system };
+  }
+  if (system !== 'tfjs-wasm' && system !== 'tfjs-cpu') throw new Error(`no system ${system}`);
+
+  const tf = await loadTfjs(system.slice('tfjs-'.length));
+  runner = tfjsRunner(tf, images, initialWeights);
+  const setUp = { system, backend: tf.getBackend(), version: tf.version.tfjs };
+  if (setUp.backend !== 'wasm') return setUp;
+  return {
+    ...setUp,
+    simd: await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'),
+    threads: await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'),
+  };
+}
+
+/** Loads TensorFlow.js from its script bundles and sets `backend`. */
+async function loadTfjs(backend) {
+  await loadScript(TFJS);
+  const { tf } = window;
+  if (backend === 'wasm') {
+    await loadScript(TFJS_WASM);
+    tf.wasm.setWasmPaths(TFJS_WASM_FILES);
+  }
+  if (!(await tf.setBackend(backend))) throw new Error(`TensorFlow.js: no ${backend} backend`);
+  await tf.ready();
+  return tf;
+}
+
+function loadScript(src) {
+  return new Promise((done, fail) => {
+    const script = document.createElement('script');
+    script.src = src;
+    script.onload = done;
+    script.onerror = () => fail(new Error(`could not load ${src}`));
+    document.head.append(script);
+  });
+}

@@ -1,0 +1,260 @@
+/**
+ * Turns the benchmark results into tables: one plain-text rendering for the
+ * terminal and one markdown rendering for bench-results/latest.md.
+ */
+import { KINDS } from './workload.js';
+
+/** Columns of the main table: result key and heading. */
+const SYSTEMS = [
+  ['ours-native', 'ours native'],
+  ['ours-node', 'ours Node'],
+  ['ours-chromium', 'ours Chromium'],
+  ['tfjs-wasm-chromium', 'tfjs-wasm Chromium'],
+  ['tfjs-cpu-chromium', 'tfjs-cpu Chromium'],
+  ['tfjs-wasm-node', 'tfjs-wasm Node'],
+];
+
+const OURS = 'ours-chromium';
+const TFJS = 'tfjs-wasm-chromium';
+const NATIVE = 'ours-native';
+
+/** Largest relative MSE difference still called the same (after one epoch all sit near 0.067). */
+export const MSE_TOLERANCE = 0.01;
+
+/**
+ * The report as sections of tables.
+ * @param {object} results what run.mjs collected
+ * @returns {{ text: string, markdown: string }}
+ */
+export function renderReport(results) {
+  const sections = [
+    speedSection(results),
+    sizeSection(results.sizes),
+    loadSection(results.demoLoad),
+    memorySection(results.memory),
+    goalSection(results),
+  ];
+  const notes = noteLines(results);
+  return {
+    text: [...sections.map(textTable), notes.map((line) => `- ${line}`).join('\n')].join('\n\n'),
+    markdown: [
+      `# autoencoder-lab benchmark, ${results.date}`,
+      ...sections.map(markdownTable),
+      '## Notes',
+      notes.map((line) => `- ${line}`).join('\n'),
+    ].join('\n\n'),
+  };
+}
+
+/** The main table: each figure for each system, and two ratios. */
+function speedSection(results) {
+  const systems = SYSTEMS.filter(([key]) => results.systems[key]);
+  const header = ['', ...systems.map(([, name]) => name), 'ours ÷ tfjs-wasm', 'Chromium ÷ native'];
+  const rows = [];
+  const figure = (label, pick, format, faster) => {
+    const values = systems.map(([key]) => pick(results.systems[key]));
+    const ratio = (a, b) => formatRatio(pick(results.systems[a]), pick(results.systems[b]), faster);
+    rows.push([label, ...values.map((value) => format(value)), ratio(OURS, TFJS), ratio(OURS, NATIVE)]);
+  };
+
+  for (const kind of KINDS) {
+    figure(`train ${kind}, examples/s`, (s) => s?.training[kind].examplesPerSecond, rate, 'up');
+  }
+  for (const kind of KINDS) figure(`MSE after 1 epoch, ${kind}`, (s) => s?.training[kind].mse, mse);
+  if (results.plan.fiveEpochs) {
+    for (const kind of KINDS) {
+      figure(`MSE after 5 epochs, ${kind}`, (s) => s?.training[kind].mseFiveEpochs, mse);
+    }
+  }
+  figure('one digit, reconstruction, µs', (s) => s?.latency.reconstruct, micro, 'down');
+  figure('one digit, code + reconstruction, µs',
+    (s) => s?.latency.codeAndReconstruction, micro, 'down');
+  figure('batch of 1,000, examples/s', (s) => s?.batch, rate, 'up');
+  return { title: 'Speed and accuracy: median (min–max)', header, rows };
+}
+
+function sizeSection(sizes) {
+  const row = (name, download) => [
+    name,
+    download.files.map((file) => file.path.split('/').at(-1)).join(' + '),
+    kilobytes(download.raw),
+    kilobytes(download.gzip),
+  ];
+  return {
+    title: 'What a page downloads to run a trained model (no data)',
+    header: ['', 'files', 'raw', 'gzip -9'],
+    rows: [
+      row('ours', sizes.ours),
+      row('tfjs-wasm, core only', sizes.tfjsMinimal),
+      row('tfjs-wasm, whole bundle', sizes.tfjsFull),
+    ],
+  };
+}
+
+function loadSection(demoLoad) {
+  return {
+    title: `Demo page load to the first reconstruction, ms (${demoLoad.runs.length} loads)`,
+    header: ['', 'first load', 'median (min–max)'],
+    rows: [
+      ['demo.ready resolved', demoLoad.runs[0].ready.toFixed(0), milliseconds(demoLoad.ready)],
+      ['next frame painted', demoLoad.runs[0].painted.toFixed(0), milliseconds(demoLoad.painted)],
+    ],
+  };
+}
+
+function memorySection(memory) {
+  const row = (where, bytes) => [
+    where,
+    megabytes(bytes.before),
+    megabytes(bytes.afterOne),
+    megabytes(bytes.after),
+  ];
+  return {
+    title: `Wasm memory over ${memory.node.retrains} retrains (model + trainer, 20 steps, freed)`,
+    header: ['', 'before', 'after 1', `after ${memory.node.retrains}`],
+    rows: [row('Node', memory.node), row('Chromium', memory.chromium)],
+  };
+}
+
+/** The goals of the speed work, each with the figure that shows it. */
+function goalSection(results) {
+  const { systems } = results;
+  const trainRatio = (other) => Math.min(...KINDS.map((kind) => {
+    const ours = systems[OURS].training[kind].examplesPerSecond.median;
+    return ours / systems[other].training[kind].examplesPerSecond.median;
+  }));
+  const mseGap = largestMseGap(results);
+  const oneDigit = systems[OURS].latency.reconstruct.median;
+  const batchRatio = systems[OURS].batch.median / systems[TFJS].batch.median;
+  const gzip = results.sizes.ours.gzip;
+  const painted = results.demoLoad.painted.median;
+
+  const goal = (name, measured, met) => [name, measured, met ? 'yes' : 'no'];
+  return {
+    title: 'Goals (ours in Chromium)',
+    header: ['goal', 'measured', 'met'],
+    rows: [
+      goal('training ≥ 8× tfjs-wasm, every kind', `${trainRatio(TFJS).toFixed(2)}× (worst kind)`,
+        trainRatio(TFJS) >= 8),
+      goal('training ≥ 0.6× ours native, every kind',
+        `${trainRatio(NATIVE).toFixed(2)}× (worst kind)`, trainRatio(NATIVE) >= 0.6),
+      goal(`same MSE as tfjs-wasm (within ${MSE_TOLERANCE * 100}%)`,
+        `${(mseGap * 100).toFixed(2)}% (largest gap)`, mseGap <= MSE_TOLERANCE),
+      goal('one digit < 25 µs', `${oneDigit.toFixed(1)} µs`, oneDigit < 25),
+      goal('batch of 1,000 ≥ 2× tfjs-wasm', `${batchRatio.toFixed(2)}×`, batchRatio >= 2),
+      goal('download < 80 KB gzipped', kilobytes(gzip), gzip < 80 * 1024),
+      goal('page load to first reconstruction < 1 s', `${painted.toFixed(0)} ms`, painted < 1000),
+    ],
+  };
+}
+
+/** Largest relative gap between our MSE (Chromium) and tfjs-wasm's, over kinds and epochs. */
+function largestMseGap({ systems, plan }) {
+  const gaps = KINDS.flatMap((kind) => {
+    const ours = systems[OURS].training[kind];
+    const theirs = systems[TFJS].training[kind];
+    const gap = (a, b) => Math.abs(a - b) / b;
+    const five = plan.fiveEpochs ? [gap(ours.mseFiveEpochs, theirs.mseFiveEpochs)] : [];
+    return [gap(ours.mse.median, theirs.mse.median), ...five];
+  });
+  return Math.max(...gaps);
+}
+
+function noteLines(results) {
+  const { systems, checks, machine } = results;
+  const cpu = systems['tfjs-cpu-chromium'];
+  const wasm = systems[TFJS];
+  return [
+    `${results.date}, ${results.mode} mode (${results.plan.repetitions} repetitions), ` +
+      `${machine.cpu}, ${machine.cores} cores, ${machine.os}, Node ${machine.node}, ` +
+      `${machine.chromium}, TensorFlow.js ${wasm.version}; load average at start ` +
+      `${machine.loadAverage}; commit ${machine.commit}; pkg/ built ${machine.packageBuilt}.`,
+    `Training: one epoch over the 10,000 digits (157 steps of 64, the last of 16), ` +
+      `timed over the steps alone; tfjs-cpu is timed over its first ${cpu.training.undercomplete.steps} ` +
+      'steps only, so it has no MSE.',
+    `TensorFlow.js starts from our model's initial weights and takes the batches in our ` +
+      `trainer's order (replay checked: largest loss gap ${checks.batchOrderError.toExponential(1)}). ` +
+      `tfjs-wasm: SIMD ${wasm.simd}, threads ${wasm.threads}.`,
+    'MSE: of the trained model on all 10,000 digits, clean, summed in float64.',
+    'One digit: median over groups of 50 consecutive calls (a page clock ticks every ' +
+      `${checks.timerResolutionMicroseconds.toFixed(0)} µs here), typed array in and out; ` +
+      'ours native times encode + decode with no copies.',
+    'Ratios are speed ratios (above 1: ours faster), MSE ratios plain.',
+    ...epsilonNote(results),
+  ];
+}
+
+/** What the MSE gap becomes when TensorFlow.js applies Adam's ε as we do. */
+function epsilonNote({ systems }) {
+  const matched = systems['tfjs-wasm-node']?.mseEpsilonAsOurs;
+  if (!matched) return [];
+  const gaps = KINDS.map((kind) => {
+    const ours = systems['ours-node'].training[kind].mse.median;
+    return Math.abs(matched[kind] - ours) / ours;
+  });
+  return [
+    "Adam's ε: ours adds it to √v (Kingma and Ba's ε̂, as Keras in Python), " +
+      'tf.train.adam to √v̂. With ε rescaled each step to act as ours, tfjs-wasm in Node ' +
+      `ends the epoch at MSE ${KINDS.map((kind) => matched[kind].toFixed(5)).join(' / ')} ` +
+      `(${KINDS.join(' / ')}): largest gap to ours ${(Math.max(...gaps) * 100).toFixed(4)}%.`,
+  ];
+}
+
+/** `a` against `b` (spreads or plain numbers): a speed ratio, or a plain one. */
+function formatRatio(a, b, faster) {
+  const middle = (value) => (typeof value === 'number' ? value : value?.median);
+  const [x, y] = [middle(a), middle(b)];
+  if (!x || !y) return '';
+  if (faster === 'up') return `${(x / y).toFixed(2)}×`;
+  if (faster === 'down') return `${(y / x).toFixed(2)}×`;
+  return (x / y).toFixed(4);
+}
+
+function rate(value) {
+  if (!value) return '–';
+  const k = (x) => (x / 1000).toFixed(x < 10_000 ? 2 : 1);
+  return `${k(value.median)}k (${k(value.min)}–${k(value.max)})`;
+}
+
+function micro(value) {
+  if (!value) return '–';
+  const f = (x) => x.toFixed(x < 100 ? 1 : 0);
+  return `${f(value.median)} (${f(value.min)}–${f(value.max)})`;
+}
+
+function mse(value) {
+  if (value === null || value === undefined) return '–';
+  if (typeof value === 'number') return value.toFixed(5);
+  if (value.max - value.min < 5e-6) return value.median.toFixed(5);
+  return `${value.median.toFixed(5)} (${value.min.toFixed(5)}–${value.max.toFixed(5)})`;
+}
+
+function milliseconds(value) {
+  return `${value.median.toFixed(0)} (${value.min.toFixed(0)}–${value.max.toFixed(0)})`;
+}
+
+function kilobytes(bytes) {
+  return `${(bytes / 1024).toFixed(1)} KB`;
+}
+
+function megabytes(bytes) {
+  return `${(bytes / 2 ** 20).toFixed(1)} MB`;
+}
+
+/** A section as a plain-text table with padded columns. */
+function textTable({ title, header, rows }) {
+  const table = [header, ...rows];
+  const widths = header.map((_, column) => {
+    return Math.max(...table.map((row) => String(row[column]).length));
+  });
+  const line = (row) => row.map((cell, column) => {
+    return column === 0 ? String(cell).padEnd(widths[0]) : String(cell).padStart(widths[column]);
+  }).join('  ');
+  return [title, line(header), ...rows.map(line)].join('\n');
+}
+
+function markdownTable({ title, header, rows }) {
+  const line = (row) => `| ${row.join(' | ')} |`;
+  const rule = `|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`;
+  return [`## ${title}`, '', line(header), rule, ...rows.map(line)].join('\n');
+}
