@@ -51,6 +51,7 @@ export async function measureChromium({ root, plans, demoLoads, log }) {
     results.memory = await ours.call('memory', RETRAINS);
     results.timerResolutionMicroseconds = await ours.page.evaluate(timerResolution);
     await ours.page.close();
+    results.inferenceFiles = await inferenceFiles(context, url);
 
     for (const [system, plan] of Object.entries(plans)) {
       const { page, call, setUp } = await openSystem(context, url, system, log);
@@ -77,12 +78,26 @@ async function openSystem(context, url, system, log) {
 
   await page.goto(`${url}/bench/page.html?system=${system}`);
   const setUp = await page.evaluate(() => window.bench.ready);
-  if (setUp.backend) log(`${system}: backend ${setUp.backend}, SIMD ${setUp.simd}`);
+  if (setUp.simd !== undefined) log(`${system}: SIMD ${setUp.simd}, threads ${setUp.threads}`);
   const call = (verb, ...args) => page.evaluate(
     ([name, values]) => window.bench.call(name, ...values),
     [verb, args],
   );
   return { page, call, setUp };
+}
+
+/** The files under pkg/ that a page running a trained model fetches (inference.html). */
+async function inferenceFiles(context, url) {
+  const page = await context.newPage();
+  const fetched = new Set();
+  page.on('response', (response) => {
+    const path = new URL(response.url()).pathname.slice(1);
+    if (path.startsWith('pkg/')) fetched.add(path);
+  });
+  await page.goto(`${url}/bench/inference.html`);
+  await page.evaluate(() => window.reconstructed);
+  await page.close();
+  return [...fetched].sort();
 }
 
 /** The smallest step of `performance.now()` seen in the page, in µs. */

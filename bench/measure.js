@@ -46,6 +46,7 @@ export function spread(values) {
  * @param {(line: string) => void} log
  */
 export async function measureSystem(name, call, plan, log) {
+  // A few untimed steps first, so that no system's first run pays for compiling.
   await call('train', 'undercomplete', 1, 5);
   const training = {};
   for (const kind of KINDS) {

@@ -2,7 +2,7 @@
  * Turns the benchmark results into tables: one plain-text rendering for the
  * terminal and one markdown rendering for bench-results/latest.md.
  */
-import { KINDS } from './workload.js';
+import { KINDS, LATENCY_GROUP } from './workload.js';
 
 /** Columns of the main table: result key and heading. */
 const SYSTEMS = [
@@ -19,7 +19,7 @@ const TFJS = 'tfjs-wasm-chromium';
 const NATIVE = 'ours-native';
 
 /** Largest relative MSE difference still called the same (after one epoch all sit near 0.067). */
-export const MSE_TOLERANCE = 0.01;
+const MSE_TOLERANCE = 0.01;
 
 /**
  * The report as sections of tables.
@@ -49,28 +49,34 @@ export function renderReport(results) {
 /** The main table: each figure for each system, and two ratios. */
 function speedSection(results) {
   const systems = SYSTEMS.filter(([key]) => results.systems[key]);
-  const header = ['', ...systems.map(([, name]) => name), 'ours ÷ tfjs-wasm', 'Chromium ÷ native'];
+  const names = systems.map(([, name]) => name);
   const rows = [];
   const figure = (label, pick, format, faster) => {
-    const values = systems.map(([key]) => pick(results.systems[key]));
-    const ratio = (a, b) => formatRatio(pick(results.systems[a]), pick(results.systems[b]), faster);
-    rows.push([label, ...values.map((value) => format(value)), ratio(OURS, TFJS), ratio(OURS, NATIVE)]);
+    const of = (key) => pick(results.systems[key]);
+    const values = systems.map(([key]) => format(of(key)));
+    const ratios = [[OURS, TFJS], [OURS, NATIVE]].map(([a, b]) => ratio(of(a), of(b), faster));
+    rows.push([label, ...values, ...ratios]);
   };
 
   for (const kind of KINDS) {
     figure(`train ${kind}, examples/s`, (s) => s?.training[kind].examplesPerSecond, rate, 'up');
   }
-  for (const kind of KINDS) figure(`MSE after 1 epoch, ${kind}`, (s) => s?.training[kind].mse, mse);
-  if (results.plan.fiveEpochs) {
-    for (const kind of KINDS) {
-      figure(`MSE after 5 epochs, ${kind}`, (s) => s?.training[kind].mseFiveEpochs, mse);
-    }
+  for (const kind of KINDS) {
+    figure(`MSE after 1 epoch, ${kind}`, (s) => s?.training[kind].mse, mse);
+  }
+  for (const kind of results.plan.fiveEpochs ? KINDS : []) {
+    figure(`MSE after 5 epochs, ${kind}`, (s) => s?.training[kind].mseFiveEpochs, mse);
   }
   figure('one digit, reconstruction, µs', (s) => s?.latency.reconstruct, micro, 'down');
   figure('one digit, code + reconstruction, µs',
     (s) => s?.latency.codeAndReconstruction, micro, 'down');
   figure('batch of 1,000, examples/s', (s) => s?.batch, rate, 'up');
-  return { title: 'Speed and accuracy: median (min–max)', header, rows };
+
+  return {
+    title: 'Speed and accuracy: median (min–max)',
+    header: ['', ...names, 'ours ÷ tfjs-wasm', 'Chromium ÷ native'],
+    rows,
+  };
 }
 
 function sizeSection(sizes) {
@@ -130,20 +136,22 @@ function goalSection(results) {
   const painted = results.demoLoad.painted.median;
 
   const goal = (name, measured, met) => [name, measured, met ? 'yes' : 'no'];
+  const worst = (value) => `${value.toFixed(2)}× (worst kind)`;
   return {
     title: 'Goals (ours in Chromium)',
     header: ['goal', 'measured', 'met'],
     rows: [
-      goal('training ≥ 8× tfjs-wasm, every kind', `${trainRatio(TFJS).toFixed(2)}× (worst kind)`,
+      goal('training ≥ 8× tfjs-wasm, every kind', worst(trainRatio(TFJS)),
         trainRatio(TFJS) >= 8),
-      goal('training ≥ 0.6× ours native, every kind',
-        `${trainRatio(NATIVE).toFixed(2)}× (worst kind)`, trainRatio(NATIVE) >= 0.6),
+      goal('training ≥ 0.6× ours native, every kind', worst(trainRatio(NATIVE)),
+        trainRatio(NATIVE) >= 0.6),
       goal(`same MSE as tfjs-wasm (within ${MSE_TOLERANCE * 100}%)`,
         `${(mseGap * 100).toFixed(2)}% (largest gap)`, mseGap <= MSE_TOLERANCE),
       goal('one digit < 25 µs', `${oneDigit.toFixed(1)} µs`, oneDigit < 25),
       goal('batch of 1,000 ≥ 2× tfjs-wasm', `${batchRatio.toFixed(2)}×`, batchRatio >= 2),
       goal('download < 80 KB gzipped', kilobytes(gzip), gzip < 80 * 1024),
-      goal('page load to first reconstruction < 1 s', `${painted.toFixed(0)} ms`, painted < 1000),
+      goal('page load to first reconstruction < 1 s', `${painted.toFixed(0)} ms`,
+        painted < 1000),
     ],
   };
 }
@@ -161,24 +169,30 @@ function largestMseGap({ systems, plan }) {
 }
 
 function noteLines(results) {
-  const { systems, checks, machine } = results;
-  const cpu = systems['tfjs-cpu-chromium'];
+  const { systems, checks, machine, plan } = results;
+  const cpuSteps = systems['tfjs-cpu-chromium'].training.undercomplete.steps;
   const wasm = systems[TFJS];
+  const orderGap = checks.batchOrderError.toExponential(1);
+  const rebuilt = machine.packageRebuilt
+    ? [`pkg/ was rebuilt during the run (${machine.packageRebuilt}): run again.`]
+    : [];
   return [
-    `${results.date}, ${results.mode} mode (${results.plan.repetitions} repetitions), ` +
-      `${machine.cpu}, ${machine.cores} cores, ${machine.os}, Node ${machine.node}, ` +
-      `${machine.chromium}, TensorFlow.js ${wasm.version}; load average at start ` +
-      `${machine.loadAverage}; commit ${machine.commit}; pkg/ built ${machine.packageBuilt}.`,
-    `Training: one epoch over the 10,000 digits (157 steps of 64, the last of 16), ` +
-      `timed over the steps alone; tfjs-cpu is timed over its first ${cpu.training.undercomplete.steps} ` +
-      'steps only, so it has no MSE.',
-    `TensorFlow.js starts from our model's initial weights and takes the batches in our ` +
-      `trainer's order (replay checked: largest loss gap ${checks.batchOrderError.toExponential(1)}). ` +
+    `${results.date}, ${results.mode} mode (${plan.repetitions} repetitions); ` +
+      `${machine.cpu}, ${machine.cores} cores, ${machine.os}; Node ${machine.node}, ` +
+      `${machine.chromium}, TensorFlow.js ${wasm.version}; load average ` +
+      `${machine.loadAverage} at the start, ${machine.loadAverageAtEnd} at the end; ` +
+      `commit ${machine.commit}; pkg/ built ${machine.packageBuilt}; took ${results.seconds} s.`,
+    ...rebuilt,
+    'Training: one epoch over the 10,000 digits (157 steps of 64, the last of 16), timed ' +
+      `over the steps alone; tfjs-cpu is timed over its first ${cpuSteps} steps only, ` +
+      'so it has no MSE.',
+    "TensorFlow.js starts from our model's initial weights and takes the batches in our " +
+      `trainer's order (replay checked: largest loss gap ${orderGap}). ` +
       `tfjs-wasm: SIMD ${wasm.simd}, threads ${wasm.threads}.`,
     'MSE: of the trained model on all 10,000 digits, clean, summed in float64.',
-    'One digit: median over groups of 50 consecutive calls (a page clock ticks every ' +
-      `${checks.timerResolutionMicroseconds.toFixed(0)} µs here), typed array in and out; ` +
-      'ours native times encode + decode with no copies.',
+    `One digit: median over ${1000 / LATENCY_GROUP} groups of ${LATENCY_GROUP} calls ` +
+      `(a page's clock ticks every ${checks.timerResolutionMicroseconds.toFixed(0)} µs ` +
+      'here), typed array in and out; ours native times encode + decode with no copies.',
     'Ratios are speed ratios (above 1: ours faster), MSE ratios plain.',
     ...epsilonNote(results),
   ];
@@ -201,7 +215,7 @@ function epsilonNote({ systems }) {
 }
 
 /** `a` against `b` (spreads or plain numbers): a speed ratio, or a plain one. */
-function formatRatio(a, b, faster) {
+function ratio(a, b, faster) {
   const middle = (value) => (typeof value === 'number' ? value : value?.median);
   const [x, y] = [middle(a), middle(b)];
   if (!x || !y) return '';
@@ -212,25 +226,28 @@ function formatRatio(a, b, faster) {
 
 function rate(value) {
   if (!value) return '–';
-  const k = (x) => (x / 1000).toFixed(x < 10_000 ? 2 : 1);
-  return `${k(value.median)}k (${k(value.min)}–${k(value.max)})`;
+  return withRange(value, (x) => `${(x / 1000).toFixed(x < 10_000 ? 2 : 1)}k`);
 }
 
 function micro(value) {
   if (!value) return '–';
-  const f = (x) => x.toFixed(x < 100 ? 1 : 0);
-  return `${f(value.median)} (${f(value.min)}–${f(value.max)})`;
+  return withRange(value, (x) => x.toFixed(x < 100 ? 1 : 0));
+}
+
+/** `median (min–max)`, or the median alone when the range adds nothing. */
+function withRange({ median, min, max }, format) {
+  const [low, middle, high] = [min, median, max].map(format);
+  return low === high ? middle : `${middle} (${low}–${high})`;
 }
 
 function mse(value) {
   if (value === null || value === undefined) return '–';
   if (typeof value === 'number') return value.toFixed(5);
-  if (value.max - value.min < 5e-6) return value.median.toFixed(5);
-  return `${value.median.toFixed(5)} (${value.min.toFixed(5)}–${value.max.toFixed(5)})`;
+  return withRange(value, (x) => x.toFixed(5));
 }
 
 function milliseconds(value) {
-  return `${value.median.toFixed(0)} (${value.min.toFixed(0)}–${value.max.toFixed(0)})`;
+  return withRange(value, (x) => x.toFixed(0));
 }
 
 function kilobytes(bytes) {

@@ -8,7 +8,8 @@
  * Usage: node bench/run.mjs [--quick]   (quick: 2 repetitions and no 5-epoch runs)
  */
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,30 +56,30 @@ async function main() {
   const { memory: nodeMemory } = await runJson('node', ['bench/node.js', '--memory']);
 
   heading('Chromium');
-  const chromium = await measureChromium({
-    root: ROOT,
-    plans: {
-      ours: plan,
-      'tfjs-wasm': plan,
-      'tfjs-cpu': { repetitions: plan.repetitions, trainSteps: CPU_STEPS, fiveEpochs: false },
-    },
-    demoLoads: flags.quick ? 3 : 5,
-    log,
-  });
+  const chromium = await measureInChromium(plan);
   for (const [system, measured] of Object.entries(chromium.systems)) {
     results.systems[`${system}-chromium`] = measured;
   }
 
-  results.machine.chromium = chromium.userAgent.match(/Chrome\/[\d.]+/)?.[0] ?? chromium.userAgent;
-  results.sizes = await downloadSizes(ROOT);
+  results.machine.chromium = chromium.userAgent.match(/Chrome\/[\d.]+/)?.[0];
+  results.sizes = await downloadSizes(ROOT, chromium.inferenceFiles);
   results.demoLoad = demoLoadSummary(chromium.demoLoad);
   results.memory = { node: nodeMemory, chromium: chromium.memory };
   results.checks = {
     batchOrderError: node.batchOrderError,
     timerResolutionMicroseconds: chromium.timerResolutionMicroseconds,
   };
-  results.seconds = Math.round((performance.now() - started) / 1000);
   await writeResults(results);
+}
+
+function measureInChromium(plan) {
+  const slow = { repetitions: plan.repetitions, trainSteps: CPU_STEPS, fiveEpochs: false };
+  return measureChromium({
+    root: ROOT,
+    plans: { ours: plan, 'tfjs-wasm': plan, 'tfjs-cpu': slow },
+    demoLoads: flags.quick ? 3 : 5,
+    log,
+  });
 }
 
 function nodeArgs(plan) {
@@ -154,14 +155,27 @@ function machine() {
     cores: os.cpus().length,
     os: `${os.type()} ${os.release()}`,
     node: process.versions.node,
-    loadAverage: os.loadavg().map((load) => load.toFixed(2)).join(' '),
+    loadAverage: loadAverage(),
     commit: git('rev-parse', '--short', 'HEAD') + (dirty ? ' + uncommitted changes' : ''),
+    packageBuilt: packageBuilt(),
   };
 }
 
+/** The 1, 5 and 15-minute load averages. */
+function loadAverage() {
+  return os.loadavg().map((load) => load.toFixed(2)).join(' ');
+}
+
+/** When pkg/'s wasm file was last written. */
+function packageBuilt() {
+  return statSync(join(ROOT, 'pkg', 'autoencoder_lab_bg.wasm')).mtime.toISOString();
+}
+
 async function writeResults(results) {
-  const built = await stat(join(ROOT, 'pkg', 'autoencoder_lab_bg.wasm'));
-  results.machine.packageBuilt = built.mtime.toISOString();
+  const built = packageBuilt();
+  if (built !== results.machine.packageBuilt) results.machine.packageRebuilt = built;
+  results.machine.loadAverageAtEnd = loadAverage();
+  results.seconds = Math.round((performance.now() - started) / 1000);
   const { text, markdown } = renderReport(results);
 
   await mkdir(RESULTS, { recursive: true });

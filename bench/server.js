@@ -1,12 +1,13 @@
 /**
  * A tiny static server on 127.0.0.1 for the benchmark pages: it serves bench/,
- * pkg/ and the TensorFlow.js packages from the repository root, nothing else.
+ * pkg/, the demo's trained models and the TensorFlow.js packages from the
+ * repository root, nothing else.
  */
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 
-const SERVED = ['bench/', 'pkg/', 'node_modules/@tensorflow/'];
+const SERVED = ['bench/', 'pkg/', 'www/models/', 'node_modules/@tensorflow/'];
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',

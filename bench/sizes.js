@@ -1,7 +1,7 @@
 /**
  * What a page must download to run a trained model, raw and gzipped (level 9):
- * our package's entry point with every module it imports statically and the wasm
- * file, against the TensorFlow.js bundles that do the same job.
+ * the files of our package that such a page fetched, against the TensorFlow.js
+ * bundles that do the same job.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -27,28 +27,15 @@ const TFJS_FULL = [
 /**
  * Sizes of the three downloads.
  * @param {string} root the repository root
+ * @param {string[]} ours the files a page running our trained model fetched,
+ *   relative to `root`
  */
-export async function downloadSizes(root) {
-  const ours = [...(await staticImports(root, 'pkg/index.js')), 'pkg/autoencoder_lab_bg.wasm'];
+export async function downloadSizes(root, ours) {
   return {
     ours: await measureFiles(root, ours),
     tfjsMinimal: await measureFiles(root, TFJS_MINIMAL),
     tfjsFull: await measureFiles(root, TFJS_FULL),
   };
-}
-
-/** `path` and every local module it imports statically, transitively. */
-async function staticImports(root, path, seen = new Set()) {
-  seen.add(path);
-  const source = await readFile(join(root, path), 'utf8');
-  const folder = path.slice(0, path.lastIndexOf('/') + 1);
-  const pattern = /^\s*(?:import|export)\s[^'"]*?from\s*['"](\.\/[^'"]+)['"]/gm;
-
-  for (const [, relative] of source.matchAll(pattern)) {
-    const next = folder + relative.slice(2);
-    if (!seen.has(next)) await staticImports(root, next, seen);
-  }
-  return [...seen];
 }
 
 async function measureFiles(root, paths) {

@@ -114,31 +114,48 @@ function corrupted(tf, kind, target) {
 
 /**
  * Trains a fresh model of `kind` for `epochs` epochs, or only its first `steps`
- * steps when given; the clock runs over the steps alone. The MSE (after whole
- * epochs only) is that of the trained model on all of `images`, clean.
+ * steps when given. The MSE (after whole epochs only) is that of the trained model
+ * on all of `images`, clean.
+ */
+function train(tf, images, initial, kind, options) {
+  const count = images.length / INPUT_SIZE;
+  const tensorsBefore = tf.memory().numTensors;
+  const model = makeModel(tf, initial);
+
+  const run = runSteps(tf, images, model, kind, options);
+  const whole = run.steps === Math.ceil(count / BATCH_SIZE) * options.epochs;
+  const mse = whole ? meanSquaredError(reconstruct(tf, model, images), images) : null;
+
+  Object.values(model).forEach((variable) => variable.dispose());
+  const leaked = tf.memory().numTensors - tensorsBefore;
+  return { ...run, examplesPerSecond: run.examples / run.seconds, mse, leaked };
+}
+
+/**
+ * Runs the Adam steps, timed from the first to the end of the last.
  *
  * `tf.train.adam` adds ε to √v̂; with `epsilonAsOurs` it is rescaled each step to
  * ε / √(1 − β₂ᵗ), which is the same as adding ε to √v, as our optimiser does.
  */
-function train(tf, images, initial, kind, { epochs, steps = Infinity, epsilonAsOurs = false }) {
+function runSteps(tf, images, model, kind, { epochs, steps = Infinity, epsilonAsOurs }) {
   const count = images.length / INPUT_SIZE;
-  const tensorsBefore = tf.memory().numTensors;
-  const model = makeModel(tf, initial);
-  const optimizer = tf.train.adam(ADAM.learningRate, ADAM.beta1, ADAM.beta2, ADAM.epsilon);
+  const order = batchOrder(count, epochs, kind);
+  const { learningRate, beta1, beta2, epsilon } = ADAM;
+  const optimizer = tf.train.adam(learningRate, beta1, beta2, epsilon);
   const buffer = new Float32Array(BATCH_SIZE * INPUT_SIZE);
   let done = 0;
   let examples = 0;
 
   const start = performance.now();
-  for (const rows of batches(batchOrder(count, epochs, kind), count)) {
+  for (const rows of batches(order, count)) {
     if (done === steps) break;
     const batch = gatherRows(images, rows, buffer);
-    if (epsilonAsOurs) optimizer.epsilon = ADAM.epsilon / Math.sqrt(1 - ADAM.beta2 ** (done + 1));
+    if (epsilonAsOurs) optimizer.epsilon = epsilon / Math.sqrt(1 - beta2 ** (done + 1));
     tf.tidy(() => {
       const target = tf.tensor2d(batch, [rows.length, INPUT_SIZE]);
       const input = corrupted(tf, kind, target);
-      const loss = () => objective(tf, kind, model, input, target);
-      optimizer.minimize(loss, false, Object.values(model));
+      optimizer.minimize(() => objective(tf, kind, model, input, target), false,
+        Object.values(model));
     });
     done += 1;
     examples += rows.length;
@@ -146,12 +163,8 @@ function train(tf, images, initial, kind, { epochs, steps = Infinity, epsilonAsO
   model.decoderBias.dataSync();
   const seconds = (performance.now() - start) / 1000;
 
-  const whole = done === Math.ceil(count / BATCH_SIZE) * epochs;
-  const mse = whole ? meanSquaredError(reconstruct(tf, model, images), images) : null;
-  Object.values(model).forEach((variable) => variable.dispose());
   optimizer.dispose();
-  const leaked = tf.memory().numTensors - tensorsBefore;
-  return { examplesPerSecond: examples / seconds, seconds, steps: done, mse, leaked };
+  return { steps: done, examples, seconds };
 }
 
 /** Reconstructions of `x` (`[n, 784]`), CHUNK rows per call. */

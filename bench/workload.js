@@ -145,12 +145,12 @@ export function meanSquaredError(reconstruction, target) {
 }
 
 /** Calls in one timed group of `latencyMicroseconds`. */
-export const LATENCY_GROUP = 50;
+export const LATENCY_GROUP = 100;
 
 /**
  * Median time of one call, in µs, over `calls` calls after `calls / 10` warm-up calls.
  * The calls are timed in groups of LATENCY_GROUP, since a page's clock only ticks
- * every 100 µs; the median is taken over the groups' mean times.
+ * every 100 µs (with jitter); the median is taken over the groups' mean times.
  * @param {() => unknown} call
  * @param {number} [calls]
  */

@@ -3,6 +3,7 @@
 // Rust core; `index.d.ts` documents each of them.
 
 import initWasm, { Digits } from './autoencoder_lab.js';
+import { initOnce, readBytes } from './load.js';
 
 export {
   Autoencoder,
@@ -17,40 +18,12 @@ export {
 } from './autoencoder_lab.js';
 export { TrainingWorker } from './training-worker.js';
 
-const isNode = typeof process !== 'undefined' && process.versions?.node !== undefined
-  && typeof window === 'undefined' && typeof self === 'undefined';
-
-let loading = null;
-
-/** Reads a file in Node, fetches it elsewhere; returns its bytes. */
-async function readBytes(source) {
-  if (isNode && !(typeof source === 'string' && /^https?:/.test(source))) {
-    const { readFile } = await import('node:fs/promises');
-    return new Uint8Array(await readFile(source instanceof URL ? source : new URL(source, import.meta.url)));
-  }
-  const response = await fetch(source);
-  if (!response.ok) {
-    throw new Error(`could not load ${source}: HTTP ${response.status}`);
-  }
-  return new Uint8Array(await response.arrayBuffer());
-}
-
 /**
  * Loads the wasm module once; later calls return the same promise.
  * @param {string | URL | BufferSource} [source] where the `.wasm` file is, or its bytes
  * @returns {Promise<void>}
  */
-export function init(source) {
-  loading ??= (async () => {
-    const where = source ?? new URL('./autoencoder_lab_bg.wasm', import.meta.url);
-    const bytes = where instanceof URL || typeof where === 'string' ? await readBytes(where) : where;
-    await initWasm({ module_or_path: bytes });
-  })().catch((error) => {
-    loading = null;
-    throw error;
-  });
-  return loading;
-}
+export const init = initOnce(initWasm, new URL('./autoencoder_lab_bg.wasm', import.meta.url));
 
 /**
  * The 10,000 real MNIST digits shipped with the package (`digits.bin`).

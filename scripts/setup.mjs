@@ -60,24 +60,39 @@ function prepareDigits() {
   run('node', ['scripts/prepare-digits.mjs', digits]);
 }
 
-function buildPackage() {
-  run('cargo', ['build', '--release', '--lib', '--target', 'wasm32-unknown-unknown']);
+const WASM_FEATURES = ['simd', 'bulk-memory', 'nontrapping-float-to-int', 'sign-ext',
+  'mutable-globals', 'reference-types', 'multivalue'].map((f) => `--enable-${f}`);
+
+/**
+ * Builds one wasm module into pkg/: release build, wasm-bindgen, wasm-opt.
+ * The full package is optimised for speed, the inference-only one for size.
+ */
+function buildModule({ name, cargoArgs, targetDir, optimise }) {
+  run('cargo', ['build', '--release', '--lib', '--target', 'wasm32-unknown-unknown',
+    '--target-dir', targetDir, ...cargoArgs]);
   run('wasm-bindgen', [
-    'target/wasm32-unknown-unknown/release/autoencoder_lab.wasm',
-    '--target', 'web', '--out-dir', 'pkg', '--out-name', 'autoencoder_lab',
+    join(targetDir, 'wasm32-unknown-unknown', 'release', 'autoencoder_lab.wasm'),
+    '--target', 'web', '--out-dir', 'pkg', '--out-name', name,
   ]);
-  const wasm = join(pkg, 'autoencoder_lab_bg.wasm');
-  const features = ['simd', 'bulk-memory', 'nontrapping-float-to-int', 'sign-ext',
-    'mutable-globals', 'reference-types', 'multivalue'].map((f) => `--enable-${f}`);
-  run('node', [join(root, 'node_modules', 'binaryen', 'bin', 'wasm-opt'), '-O3', ...features,
-    wasm, '-o', wasm]);
+  const wasm = join(pkg, `${name}_bg.wasm`);
+  run('node', [join(root, 'node_modules', 'binaryen', 'bin', 'wasm-opt'), optimise,
+    ...WASM_FEATURES, wasm, '-o', wasm]);
+}
+
+function buildPackage() {
+  buildModule({ name: 'autoencoder_lab', cargoArgs: [], targetDir: 'target', optimise: '-O3' });
+  buildModule({
+    name: 'autoencoder_lab_infer',
+    cargoArgs: ['--no-default-features', '--features', 'console_error_panic_hook'],
+    targetDir: join('target', 'infer'),
+    optimise: '-Oz',
+  });
 
   for (const file of readdirSync(join(root, 'js'))) {
     copyFileSync(join(root, 'js', file), join(pkg, file));
   }
   copyFileSync(join(root, 'data', 'digits.bin'), join(pkg, 'digits.bin'));
   writeFileSync(join(pkg, 'package.json'), JSON.stringify(packageManifest(), null, 2) + '\n');
-  copyFileSync(join(root, 'js', 'README.md'), join(pkg, 'README.md'));
 }
 
 function packageManifest() {
@@ -93,6 +108,7 @@ function packageManifest() {
     types: './index.d.ts',
     exports: {
       '.': { types: './index.d.ts', default: './index.js' },
+      './infer': { types: './infer.d.ts', default: './infer.js' },
       './worker.js': './worker.js',
       './digits.bin': './digits.bin',
       './autoencoder_lab_bg.wasm': './autoencoder_lab_bg.wasm',

@@ -9,19 +9,25 @@ pub mod config;
 pub mod corruption;
 pub mod data;
 pub mod error;
+#[cfg(feature = "training")]
 pub mod idx;
 pub mod io;
 pub mod model;
+#[cfg(feature = "training")]
 pub mod objective;
+#[cfg(feature = "training")]
 pub mod optim;
+#[cfg(feature = "training")]
 pub mod recipes;
 pub mod rng;
+#[cfg(feature = "training")]
 pub mod train;
 
 pub use activation::Activation;
 pub use config::{preset, Kind, ModelConfig, Objective, PresetOptions};
 pub use error::Error;
 pub use model::Autoencoder;
+#[cfg(feature = "training")]
 pub use train::{TrainConfig, Trainer};
 
 #[cfg(target_arch = "wasm32")]

@@ -1,0 +1,43 @@
+/**
+ * autoencoder-lab/infer: the inference-only build (about half the download of
+ * the full package). It loads model files written by the full package, the
+ * command line or PyTorch, and runs them; it cannot train. Every failure
+ * throws an `Error` whose message names the problem.
+ */
+
+export type { Corruption, ModelConfig } from './index.js';
+import type { Corruption } from './index.js';
+
+/** Load the inference wasm module (fetched beside this file in a page, read from disk in Node). */
+export function init(source?: string | URL | BufferSource): Promise<void>;
+
+/** A trained model, read from a safetensors model file. */
+export class Autoencoder {
+  private constructor();
+  static fromBytes(bytes: Uint8Array): Autoencoder;
+  toBytes(): Uint8Array;
+  readonly inputSize: number;
+  readonly codeSize: number;
+  readonly parameterCount: number;
+  readonly isEncoderOnly: boolean;
+  /** `[n, inputSize]` → `[n, codeSize]`. */
+  encode(x: Float32Array): Float32Array;
+  /** `[n, codeSize]` → `[n, inputSize]`. */
+  decode(code: Float32Array): Float32Array;
+  /** `decode(encode(x))` */
+  reconstruct(x: Float32Array): Float32Array;
+  weights(part: 'encoder' | 'decoder', layer: number): Float32Array;
+  encoderOnly(): Autoencoder;
+  toString(): string;
+  clone(): Autoencoder;
+  free(): void;
+}
+
+/** See `preprocess` in the full package. */
+export function preprocess(ink: Float32Array, width: number, height: number): Float32Array;
+
+/** Ink in [0, 1] from canvas RGBA pixels: the alpha channel / 255. */
+export function inkFromRgba(rgba: Uint8ClampedArray | Uint8Array, width: number, height: number): Float32Array;
+
+/** A corrupted copy of `x` (values in [0, 1]), seeded. */
+export function corrupt(x: Float32Array, corruption: Corruption, seed: number): Float32Array;

@@ -1,0 +1,312 @@
+//! The bindings of the full package beyond inference: training, the real
+//! digits, IDX data and presets.
+
+use super::{whole, JsAutoencoder};
+use crate::config::ModelConfig;
+use crate::config::{preset, Kind, PresetOptions};
+use crate::data::{Digits, Split};
+use crate::error::Error;
+use crate::idx;
+use crate::model::Autoencoder;
+use crate::train::{evaluate_dataset, TrainConfig, Trainer};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+/// Reads a plain JS object into a config type, naming the path of a bad
+/// field: ``invalid model config: `encoder[0].units`: invalid type…``.
+///
+/// The object goes through `serde_json::Value` first: serde-wasm-bindgen
+/// skips keys a struct does not know, which would let a misspelt option
+/// (`batchSise`) pass silently; serde_json rejects it.
+fn parse_js<T: DeserializeOwned>(what: &str, value: JsValue) -> Result<T, JsError> {
+    let json: serde_json::Value = serde_wasm_bindgen::from_value(value)
+        .map_err(|e| JsError::new(&format!("invalid {what}: {}", clean(e.to_string()))))?;
+    serde_path_to_error::deserialize(&json).map_err(|e| {
+        let path = e.path().to_string();
+        let reason = clean(e.into_inner().to_string());
+        let message = match (path.as_str(), non_number_field(&json, &path)) {
+            (_, Some((field, value))) => {
+                format!("invalid {what}: `{path}.{field}`: must be a number, got {value}")
+            }
+            (".", None) => format!("invalid {what}: {reason}"),
+            (_, None) => format!("invalid {what}: `{path}`: {reason}"),
+        };
+        JsError::new(&message)
+    })
+}
+
+/// Inside a `kind`-tagged object (optimizer, corruption, sparsity) serde
+/// buffers the fields, so an error's path stops at the object. Every field of
+/// those objects but `kind` is a number: this finds the one that is not.
+fn non_number_field(json: &serde_json::Value, path: &str) -> Option<(String, String)> {
+    let mut value = json;
+    for segment in path.split('.').filter(|s| !s.is_empty()) {
+        let (key, indices) = segment.split_once('[').unwrap_or((segment, ""));
+        value = value.get(key)?;
+        for index in indices.split('[').filter(|i| !i.is_empty()) {
+            value = value.get(index.trim_end_matches(']').parse::<usize>().ok()?)?;
+        }
+    }
+    let object = value.as_object().filter(|o| o.contains_key("kind"))?;
+    object
+        .iter()
+        .find(|(key, field)| *key != "kind" && !field.is_number())
+        .map(|(key, field)| (key.clone(), field.to_string()))
+}
+
+/// A serde message without the `Error: ` prefix of JS errors or serde_json's
+/// ` at line 1 column 2` position, which mean nothing for a JS object.
+fn clean(message: String) -> String {
+    let message = message.trim_start_matches("Error: ");
+    match message.find(" at line ") {
+        Some(at) => message[..at].to_string(),
+        None => message.to_string(),
+    }
+}
+
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    value
+        .serialize(&serializer)
+        .map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// As [`parse_js`], with `undefined` or `null` giving the defaults.
+fn from_js<T: DeserializeOwned + Default>(what: &str, value: JsValue) -> Result<T, JsError> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(T::default());
+    }
+    parse_js(what, value)
+}
+
+/// Most steps one call of `Trainer.step` may run: keeps a typo from
+/// freezing a page for hours (call again to go on).
+const MAX_STEPS_PER_CALL: usize = 1_000_000;
+
+/// Milliseconds from `performance.now()` where there is one (pages, workers,
+/// Node), else `Date.now()`.
+fn now_ms() -> f64 {
+    let performance = js_sys::Reflect::get(&js_sys::global(), &"performance".into()).ok();
+    let now = performance
+        .as_ref()
+        .and_then(|p| js_sys::Reflect::get(p, &"now".into()).ok())
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    match (performance, now) {
+        (Some(p), Some(f)) => f
+            .call0(&p)
+            .ok()
+            .and_then(|v| v.as_f64())
+            .unwrap_or_else(js_sys::Date::now),
+        _ => js_sys::Date::now(),
+    }
+}
+
+#[wasm_bindgen(js_class = Autoencoder)]
+impl JsAutoencoder {
+    /// A freshly initialised model from a config object.
+    #[wasm_bindgen(constructor)]
+    pub fn new(config: JsValue) -> Result<JsAutoencoder, JsError> {
+        if config.is_undefined() || config.is_null() {
+            return Err(JsError::new(
+                "invalid model config: expected an object, got nothing",
+            ));
+        }
+        let config: ModelConfig = parse_js("model config", config)?;
+        Ok(JsAutoencoder {
+            inner: Autoencoder::new(config)?,
+        })
+    }
+
+    pub fn config(&self) -> Result<JsValue, JsError> {
+        to_js(self.inner.config())
+    }
+
+    /// `{reconstruction, penalty, loss}` on clean samples `[n, inputSize]`.
+    pub fn evaluate(&self, x: &[f32]) -> Result<JsValue, JsError> {
+        let parts = evaluate_dataset(&self.inner, x)?;
+        to_js(&Evaluation {
+            reconstruction: parts.reconstruction,
+            penalty: parts.penalty,
+            loss: parts.total(),
+        })
+    }
+}
+
+#[derive(Serialize)]
+struct Evaluation {
+    reconstruction: f64,
+    penalty: f64,
+    loss: f64,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Progress {
+    step: u64,
+    epoch: u64,
+    epoch_progress: f64,
+    reconstruction: f64,
+    penalty: f64,
+    loss: f64,
+    examples_per_second: f64,
+}
+
+/// Mini-batch training over data copied into wasm memory once.
+#[wasm_bindgen(js_name = Trainer)]
+pub struct JsTrainer {
+    inner: Trainer,
+    batch_size: usize,
+}
+
+#[wasm_bindgen(js_class = Trainer)]
+impl JsTrainer {
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        model: &JsAutoencoder,
+        images: &[f32],
+        options: JsValue,
+    ) -> Result<JsTrainer, JsError> {
+        let config: TrainConfig = from_js("training options", options)?;
+        let batch_size = config.batch_size;
+        Ok(JsTrainer {
+            inner: Trainer::new(model.inner.clone(), images, config)?,
+            batch_size,
+        })
+    }
+
+    /// Runs `steps` steps and returns the progress.
+    pub fn step(&mut self, steps: f64) -> Result<JsValue, JsError> {
+        let steps = whole("step", "steps", steps, MAX_STEPS_PER_CALL)?;
+        let start = now_ms();
+        let report = self.inner.step(steps)?;
+        let seconds = ((now_ms() - start) / 1000.0).max(1e-6);
+        to_js(&Progress {
+            step: report.step,
+            epoch: report.epoch,
+            epoch_progress: report.epoch_progress,
+            reconstruction: report.losses.reconstruction,
+            penalty: report.losses.penalty,
+            loss: report.losses.total(),
+            examples_per_second: (steps * self.batch_size) as f64 / seconds,
+        })
+    }
+
+    #[wasm_bindgen(getter, js_name = stepCount)]
+    pub fn step_count(&self) -> f64 {
+        self.inner.step_count() as f64
+    }
+
+    #[wasm_bindgen(getter, js_name = stepsPerEpoch)]
+    pub fn steps_per_epoch(&self) -> usize {
+        self.inner.steps_per_epoch()
+    }
+
+    /// A copy of the current model.
+    pub fn model(&self) -> JsAutoencoder {
+        JsAutoencoder {
+            inner: self.inner.model().clone(),
+        }
+    }
+
+    pub fn history(&self) -> Result<JsValue, JsError> {
+        let history = self.inner.history();
+        let reconstruction: Vec<f32> = history.iter().map(|p| p.reconstruction as f32).collect();
+        let penalty: Vec<f32> = history.iter().map(|p| p.penalty as f32).collect();
+        object(&[
+            (
+                "reconstruction",
+                js_sys::Float32Array::from(&reconstruction[..]).into(),
+            ),
+            ("penalty", js_sys::Float32Array::from(&penalty[..]).into()),
+        ])
+    }
+}
+
+/// A plain JS object with typed arrays as values (serde would make arrays).
+fn object(entries: &[(&str, JsValue)]) -> Result<JsValue, JsError> {
+    let object = js_sys::Object::new();
+    for (key, value) in entries {
+        js_sys::Reflect::set(&object, &(*key).into(), value)
+            .map_err(|_| JsError::new("could not build a result object"))?;
+    }
+    Ok(object.into())
+}
+
+/// Images of an IDX file (MNIST or Fashion-MNIST, plain or gzip):
+/// `{ images: Float32Array [count, rows·cols] in [0, 1], count, rows, cols }`.
+#[wasm_bindgen(js_name = readIdxImages)]
+pub fn read_idx_images(bytes: &[u8]) -> Result<JsValue, JsError> {
+    let (images, rows, cols) = idx::read_images(bytes)?;
+    let count = images.len() / (rows * cols);
+    object(&[
+        ("images", js_sys::Float32Array::from(&images[..]).into()),
+        ("count", count.into()),
+        ("rows", rows.into()),
+        ("cols", cols.into()),
+    ])
+}
+
+/// Labels of an IDX file (plain or gzip).
+#[wasm_bindgen(js_name = readIdxLabels)]
+pub fn read_idx_labels(bytes: &[u8]) -> Result<Vec<u8>, JsError> {
+    Ok(idx::read_labels(bytes)?)
+}
+
+/// The real digits with their fixed train / test split.
+#[wasm_bindgen(js_name = Digits)]
+pub struct JsDigits {
+    inner: Digits,
+}
+
+#[wasm_bindgen(js_class = Digits)]
+impl JsDigits {
+    #[wasm_bindgen(constructor)]
+    pub fn new(bytes: &[u8]) -> Result<JsDigits, JsError> {
+        Ok(JsDigits {
+            inner: Digits::parse(bytes)?,
+        })
+    }
+
+    #[wasm_bindgen(getter, js_name = trainCount)]
+    pub fn train_count(&self) -> usize {
+        self.inner.count(Split::Train)
+    }
+
+    #[wasm_bindgen(getter, js_name = testCount)]
+    pub fn test_count(&self) -> usize {
+        self.inner.count(Split::Test)
+    }
+
+    pub fn images(&self, split: &str) -> Result<Vec<f32>, JsError> {
+        Ok(self.inner.images(Split::parse(split)?))
+    }
+
+    pub fn labels(&self, split: &str) -> Result<Vec<u8>, JsError> {
+        Ok(self.inner.labels(Split::parse(split)?).to_vec())
+    }
+
+    pub fn image(&self, split: &str, index: f64) -> Result<Vec<f32>, JsError> {
+        let index = whole("Digits", "index", index, usize::MAX >> 1)?;
+        Ok(self.inner.image(Split::parse(split)?, index)?)
+    }
+
+    pub fn label(&self, split: &str, index: f64) -> Result<u8, JsError> {
+        let index = whole("Digits", "index", index, usize::MAX >> 1)?;
+        let labels = self.inner.labels(Split::parse(split)?);
+        labels.get(index).copied().ok_or_else(|| {
+            Error::config(
+                "index",
+                format!("must be below {}, got {index}", labels.len()),
+            )
+            .into()
+        })
+    }
+}
+
+/// A complete config for one of the four kinds.
+#[wasm_bindgen(js_name = presetConfig)]
+pub fn preset_config(kind: &str, options: JsValue) -> Result<JsValue, JsError> {
+    let options: PresetOptions = from_js("preset options", options)?;
+    to_js(&preset(Kind::parse(kind)?, &options)?)
+}
