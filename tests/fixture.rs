@@ -1,5 +1,6 @@
-//! A model file in PyTorch's layout, committed as bytes with the outputs it
-//! must give beside it (written once by `tests/fixtures/make_fixture.py`).
+//! A model file written by PyTorch (`safetensors.torch.save_file` of an
+//! `nn.Sequential` of `nn.Linear` layers, renamed), committed as bytes with
+//! PyTorch's outputs beside it (both written by `tests/fixtures/make_fixture.py`).
 
 use autoencoder_lab::io;
 use ndarray::{Array2, Axis};
@@ -27,8 +28,8 @@ fn the_fixture_loads_and_gives_the_stated_outputs() {
     let model = io::load(FILE).unwrap();
     let x = matrix(&expected["inputs"]);
 
-    // The reference is float64; our forward pass is float32 through three
-    // layers of values near 1, so 1e-6 is about ten float32 roundings.
+    // Both are float32 through three layers of values near 1, summed in other
+    // orders and with other tanh and exp: 1e-6 is about ten float32 roundings.
     let codes = model.encode(x.view());
     assert!(
         max_difference(&codes, &matrix(&expected["codes"])) < 1e-6,
