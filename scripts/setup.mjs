@@ -8,7 +8,10 @@
 // Only Node's standard library is used, since step 1 may not have run yet.
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 
 const WASM_BINDGEN = '0.2.130';
@@ -70,13 +73,21 @@ const WASM_FEATURES = ['simd', 'bulk-memory', 'nontrapping-float-to-int', 'sign-
 function buildModule({ name, cargoArgs, targetDir, optimise }) {
   run('cargo', ['build', '--release', '--lib', '--target', 'wasm32-unknown-unknown',
     '--target-dir', targetDir, ...cargoArgs]);
-  run('wasm-bindgen', [
-    join(targetDir, 'wasm32-unknown-unknown', 'release', 'autoencoder_lab.wasm'),
-    '--target', 'web', '--out-dir', 'pkg', '--out-name', name,
-  ]);
+  const built = join(root, targetDir, 'wasm32-unknown-unknown', 'release', 'autoencoder_lab.wasm');
   const wasm = join(pkg, `${name}_bg.wasm`);
-  run('node', [join(root, 'node_modules', 'binaryen', 'bin', 'wasm-opt'), optimise,
-    ...WASM_FEATURES, wasm, '-o', wasm]);
+  if (newest(wasm) > newest(built)) return;
+  run('wasm-bindgen', [built, '--target', 'web', '--out-dir', 'pkg', '--out-name', name]);
+  // Optimise into a new file: a failure then leaves no half-made module
+  // that a later run would take as up to date.
+  const optimised = `${wasm}.opt`;
+  try {
+    run('node', [join(root, 'node_modules', 'binaryen', 'bin', 'wasm-opt'), optimise,
+      ...WASM_FEATURES, wasm, '-o', optimised]);
+    renameSync(optimised, wasm);
+  } catch (error) {
+    rmSync(wasm, { force: true });
+    throw error;
+  }
 }
 
 function buildPackage() {
