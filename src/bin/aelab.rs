@@ -387,20 +387,30 @@ fn run_eval(args: &EvalArgs) -> Result<(), String> {
     let codes = model.encode(view);
     let mean_code = codes.iter().map(|&h| h as f64).sum::<f64>() / codes.len() as f64;
 
-    println!("data: {}", images.described);
+    let mut report = format!("data: {}\n", images.described);
     if model.config().is_encoder_only() {
-        println!("encoder only: no reconstruction loss");
+        report += "encoder only: no reconstruction loss\n";
     } else {
         let parts = train::evaluate_dataset(&model, &images.values).map_err(|e| e.to_string())?;
-        println!("loss: {:.6}", parts.total());
-        println!("reconstruction: {:.6}", parts.reconstruction);
-        println!("penalty: {:.6}", parts.penalty);
+        report += &format!("loss: {:.6}\n", parts.total());
+        report += &format!("reconstruction: {:.6}\n", parts.reconstruction);
+        report += &format!("penalty: {:.6}\n", parts.penalty);
     }
-    println!("mean code: {mean_code:.6}");
+    report += &format!("mean code: {mean_code:.6}\n");
     let per_unit = codes.mean_axis(ndarray::Axis(0)).expect("non-empty");
     let units: Vec<String> = per_unit.iter().map(|h| format!("{h:.3}")).collect();
-    println!("mean code per unit: {}", units.join(" "));
-    Ok(())
+    report += &format!("mean code per unit: {}\n", units.join(" "));
+    print(&report)
+}
+
+/// Writes to standard output; a reader that stopped early (`aelab eval | head`)
+/// ends the program quietly instead of in a panic.
+fn print(text: &str) -> Result<(), String> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        result => result.map_err(|e| format!("standard output: {e}")),
+    }
 }
 
 fn run_export(args: &ExportArgs) -> Result<(), String> {
@@ -413,11 +423,10 @@ fn run_export(args: &ExportArgs) -> Result<(), String> {
         .iter()
         .map(|l: &LayerSpec| l.units.to_string())
         .collect();
-    println!(
-        "wrote the encoder ({} → {}) to {}",
+    print(&format!(
+        "wrote the encoder ({} → {}) to {}\n",
         model.input_size(),
         layers.join(" → "),
         args.out.display()
-    );
-    Ok(())
+    ))
 }
