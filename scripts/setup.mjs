@@ -139,7 +139,43 @@ function pretrainModels() {
   run('cargo', ['run', '--release', '--bin', 'pretrain', '--', 'data/digits.bin', 'www/models']);
 }
 
+/** True while process `pid` runs. */
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
+}
+
+/**
+ * Waits until no other set-up runs in this checkout (`npm start` and `npm test`
+ * in two terminals would otherwise write pkg/ at the same time), then holds a
+ * lock file with our pid; a lock left by a process that is gone is taken over.
+ */
+function lock() {
+  const file = join(root, '.setup.lock');
+  for (let waited = 0; ; waited++) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: 'wx' });
+      process.on('exit', () => rmSync(file, { force: true }));
+      return;
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+    }
+    const holder = Number(readFileSync(file, 'utf8'));
+    if (!alive(holder)) {
+      rmSync(file, { force: true });
+      continue;
+    }
+    if (waited === 0) console.log(`waiting for another set-up (pid ${holder}) to finish…`);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
+  }
+}
+
 try {
+  lock();
   installNodePackages();
   installRustTools();
   prepareDigits();
