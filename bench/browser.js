@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
 import { startServer } from '../scripts/serve.mjs';
-import { measureSystem } from './measure.js';
+import { measureInference, measureSystem } from './measure.js';
 import { startBenchServer } from './server.js';
 import { KINDS } from './workload.js';
 
@@ -45,14 +45,12 @@ export async function measureChromium({ root, plans, demoLoads, log }) {
   const { server, url } = await startBenchServer(root);
   const context = await chromium.launchPersistentContext(profile, BROWSER_OPTIONS);
   try {
-    const results = { systems: {} };
-    const ours = await openSystem(context, url, 'ours', log);
-    results.userAgent = await ours.page.evaluate(() => navigator.userAgent);
-    results.memory = await ours.call('memory', RETRAINS);
-    results.timerResolutionMicroseconds = await ours.page.evaluate(timerResolution);
-    await ours.page.close();
-    results.inferenceFiles = await inferenceFiles(context, url);
-
+    const results = await measureFreshPage(context, url, log);
+    results.entries = {
+      index: await measureEntry(context, url, 'index', null, log),
+      infer: await measureEntry(context, url, 'infer', plans.ours, log),
+    };
+    results.systems = {};
     for (const [system, plan] of Object.entries(plans)) {
       const { page, call, setUp } = await openSystem(context, url, system, log);
       const measured = await measureSystem(`${system}-chromium`, call, plan, log);
@@ -66,6 +64,18 @@ export async function measureChromium({ root, plans, demoLoads, log }) {
     server.close();
     await rm(profile, { recursive: true, force: true });
   }
+}
+
+/** Wasm memory over the retrains, on a page that has done nothing else; the clock's step. */
+async function measureFreshPage(context, url, log) {
+  const { page, call } = await openSystem(context, url, 'ours', log);
+  const results = {
+    userAgent: await page.evaluate(() => navigator.userAgent),
+    memory: await call('memory', RETRAINS),
+    timerResolutionMicroseconds: await page.evaluate(timerResolution),
+  };
+  await page.close();
+  return results;
 }
 
 /** Opens the benchmark page of one system and waits until it is set up. */
@@ -86,18 +96,43 @@ async function openSystem(context, url, system, log) {
   return { page, call, setUp };
 }
 
-/** The files under pkg/ that a page running a trained model fetches (inference.html). */
-async function inferenceFiles(context, url) {
+/**
+ * Runs a trained model with one entry point of our package (inference.html) and
+ * lists the files under pkg/ it fetched; with a plan, then times that entry point
+ * on the reference model. Null when pkg/ has no such entry point.
+ */
+async function measureEntry(context, url, entry, plan, log) {
   const page = await context.newPage();
   const fetched = new Set();
-  page.on('response', (response) => {
+  const record = (response) => {
     const path = new URL(response.url()).pathname.slice(1);
-    if (path.startsWith('pkg/')) fetched.add(path);
+    if (path.startsWith('pkg/') && response.ok()) fetched.add(path);
+  };
+  page.on('response', record);
+  await page.goto(`${url}/bench/inference.html?entry=${entry}`);
+  const ran = await page.evaluate(() => {
+    return window.inference.reconstructed.then(() => true, () => false);
   });
-  await page.goto(`${url}/bench/inference.html`);
-  await page.evaluate(() => window.reconstructed);
+  page.off('response', record);
+  if (!ran) {
+    await page.close();
+    log(`no entry point pkg/${entry}.js`);
+    return null;
+  }
+
+  const timings = plan ? await timeEntry(page, entry, plan, log) : {};
   await page.close();
-  return [...fetched].sort();
+  return { files: [...fetched].sort(), ...timings };
+}
+
+/** Times an entry point's inference on the reference model, in its inference.html. */
+async function timeEntry(page, entry, plan, log) {
+  await page.evaluate(() => window.inference.prepare());
+  const call = (verb, ...args) => page.evaluate(
+    ([name, values]) => window.inference.call(name, ...values),
+    [verb, args],
+  );
+  return measureInference(`ours-${entry}-chromium`, call, plan, log);
 }
 
 /** The smallest step of `performance.now()` seen in the page, in µs. */

@@ -5,6 +5,9 @@
  */
 import { KINDS, median } from './workload.js';
 
+/** Calls on 1,000 digits per repetition; the repetition reports their median. */
+const BATCH_REPEATS = 5;
+
 /**
  * @typedef {object} Plan
  * @property {number} repetitions runs of each measurement
@@ -52,20 +55,32 @@ export async function measureSystem(name, call, plan, log) {
   for (const kind of KINDS) {
     training[kind] = await measureTraining(name, kind, call, plan, log);
   }
+  return { training, ...(await measureInference(name, call, plan, log)) };
+}
 
+/**
+ * Runs the inference part of the plan: one digit, and batches of 1,000.
+ * @param {string} name
+ * @param {(verb: string, ...args: unknown[]) => Promise<any>} call runs `latency`
+ *   or `batch`
+ * @param {Plan} plan
+ * @param {(line: string) => void} log
+ */
+export async function measureInference(name, call, plan, log) {
   const latencies = [];
   const batches = [];
   for (let i = 0; i < plan.repetitions; i += 1) {
     latencies.push(await call('latency'));
-    batches.push(await call('batch', 10));
+    batches.push(await call('batch', BATCH_REPEATS));
   }
+
   const latency = {
     reconstruct: spread(latencies.map((result) => result.reconstruct)),
     codeAndReconstruction: spread(latencies.map((result) => result.codeAndReconstruction)),
   };
   log(`${name}: one digit ${latency.reconstruct.median.toFixed(1)} µs, ` +
     `batch of 1,000 ${Math.round(median(batches))} examples/s`);
-  return { training, latency, batch: spread(batches) };
+  return { latency, batch: spread(batches) };
 }
 
 async function measureTraining(name, kind, call, plan, log) {

@@ -10,7 +10,6 @@ import { parseArgs } from 'node:util';
 
 import { checkBatchOrder, initialWeights, loadImages, oursRunner } from './ours.js';
 import { measureSystem } from './measure.js';
-import { KINDS } from './workload.js';
 
 const RETRAINS = 50;
 
@@ -60,14 +59,5 @@ async function measureTfjs(plan) {
   const call = async (verb, ...args) => runner[verb](...args);
   const measured = await measureSystem('tfjs-wasm-node', call, plan, log);
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-  return { ...measured, backend: tf.getBackend(), simd, mseEpsilonAsOurs: epsilonCheck(runner) };
-}
-
-/** The MSE of each kind after one epoch with Adam's ε applied as ours applies it. */
-function epsilonCheck(runner) {
-  return Object.fromEntries(KINDS.map((kind) => {
-    const { mse } = runner.train(kind, 1, undefined, { epsilonAsOurs: true });
-    log(`tfjs-wasm-node: ${kind} with ε as ours: MSE ${mse.toFixed(5)}`);
-    return [kind, mse];
-  }));
+  return { ...measured, backend: tf.getBackend(), simd };
 }

@@ -1,7 +1,7 @@
 /**
  * Our package (pkg/, as built now) on the reference workload, in Node or in a page.
- * `oursRunner` has the same verbs as `tfjsRunner` in tfjs.js: `train`, `latency`
- * and `batch`.
+ * `oursRunner` has the verbs of `tfjsRunner` in tfjs.js (`train`, `latency`,
+ * `batch`) and one more, `memory`.
  */
 import { Autoencoder, Trainer, init, loadDigits } from '../pkg/index.js';
 import initWasm from '../pkg/autoencoder_lab.js';
@@ -13,11 +13,9 @@ import {
   batchOrder,
   batches,
   gatherRows,
-  latencyMicroseconds,
+  inferenceTimers,
   meanSquaredError,
-  median,
   modelConfig,
-  throughputs,
 } from './workload.js';
 
 /**
@@ -56,8 +54,10 @@ export function initialWeights(kind) {
 export function oursRunner(images) {
   return {
     train: (kind, epochs, steps) => train(images, kind, epochs, steps),
-    latency: () => latency(images),
-    batch: (repeats) => median(batchThroughputs(images, repeats)),
+    latency: () => withReferenceModel((model) => inferenceTimers(model, images).latency()),
+    batch: (repeats) => {
+      return withReferenceModel((model) => inferenceTimers(model, images).batch(repeats));
+    },
     memory: (retrains) => retrainMemory(images, retrains),
   };
 }
@@ -88,25 +88,14 @@ function train(images, kind, epochs, steps = Infinity) {
   return { examplesPerSecond: examples / seconds, seconds, steps: done, mse };
 }
 
-/** Median µs of one digit in and its reconstruction out, one call or two. */
-function latency(images) {
+/** Runs `use` on a fresh reference model of the undercomplete kind, then frees it. */
+function withReferenceModel(use) {
   const model = new Autoencoder(modelConfig('undercomplete'));
-  const digit = images.slice(0, INPUT_SIZE);
-  const result = {
-    reconstruct: latencyMicroseconds(() => model.reconstruct(digit)),
-    codeAndReconstruction: latencyMicroseconds(() => model.decode(model.encode(digit))),
-  };
-  model.free();
-  return result;
-}
-
-/** Examples per second reconstructing 1,000 digits in one call, `repeats` times. */
-function batchThroughputs(images, repeats) {
-  const model = new Autoencoder(modelConfig('undercomplete'));
-  const thousand = images.subarray(0, 1000 * INPUT_SIZE);
-  const rates = throughputs(() => model.reconstruct(thousand), 1000, repeats);
-  model.free();
-  return rates;
+  try {
+    return use(model);
+  } finally {
+    model.free();
+  }
 }
 
 /**

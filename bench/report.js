@@ -4,11 +4,12 @@
  */
 import { KINDS, LATENCY_GROUP } from './workload.js';
 
-/** Columns of the main table: result key and heading. */
+/** The systems, as result key and column heading. */
 const SYSTEMS = [
   ['ours-native', 'ours native'],
   ['ours-node', 'ours Node'],
   ['ours-chromium', 'ours Chromium'],
+  ['ours-infer-chromium', 'ours infer Chromium'],
   ['tfjs-wasm-chromium', 'tfjs-wasm Chromium'],
   ['tfjs-cpu-chromium', 'tfjs-cpu Chromium'],
   ['tfjs-wasm-node', 'tfjs-wasm Node'],
@@ -28,7 +29,9 @@ const MSE_TOLERANCE = 0.01;
  */
 export function renderReport(results) {
   const sections = [
-    speedSection(results),
+    trainingSection(results),
+    accuracySection(results),
+    inferenceSection(results),
     sizeSection(results.sizes),
     loadSection(results.demoLoad),
     memorySection(results.memory),
@@ -46,36 +49,59 @@ export function renderReport(results) {
   };
 }
 
-/** The main table: each figure for each system, and two ratios. */
-function speedSection(results) {
-  const systems = SYSTEMS.filter(([key]) => results.systems[key]);
-  const names = systems.map(([, name]) => name);
-  const rows = [];
-  const figure = (label, pick, format, faster) => {
-    const of = (key) => pick(results.systems[key]);
-    const values = systems.map(([key]) => format(of(key)));
-    const ratios = [[OURS, TFJS], [OURS, NATIVE]].map(([a, b]) => ratio(of(a), of(b), faster));
-    rows.push([label, ...values, ...ratios]);
-  };
-
+function trainingSection(results) {
+  const table = figureTable(results, OURS, 'training');
   for (const kind of KINDS) {
-    figure(`train ${kind}, examples/s`, (s) => s?.training[kind].examplesPerSecond, rate, 'up');
+    table.add(kind, (s) => s.training?.[kind].examplesPerSecond, rate, 'up');
   }
+  return table.section('Training, thousands of examples/s: median (min–max)');
+}
+
+function accuracySection(results) {
+  const table = figureTable(results, OURS, 'mse');
   for (const kind of KINDS) {
-    figure(`MSE after 1 epoch, ${kind}`, (s) => s?.training[kind].mse, mse);
+    table.add(`${kind}, 1 epoch`, (s) => s.training?.[kind].mse, mse);
   }
   for (const kind of results.plan.fiveEpochs ? KINDS : []) {
-    figure(`MSE after 5 epochs, ${kind}`, (s) => s?.training[kind].mseFiveEpochs, mse);
+    table.add(`${kind}, 5 epochs`, (s) => s.training?.[kind].mseFiveEpochs, mse);
   }
-  figure('one digit, reconstruction, µs', (s) => s?.latency.reconstruct, micro, 'down');
-  figure('one digit, code + reconstruction, µs',
-    (s) => s?.latency.codeAndReconstruction, micro, 'down');
-  figure('batch of 1,000, examples/s', (s) => s?.batch, rate, 'up');
+  return table.section('Reconstruction MSE on the 10,000 digits after training');
+}
 
+function inferenceSection(results) {
+  const ours = results.systems['ours-infer-chromium'] ? 'ours-infer-chromium' : OURS;
+  const table = figureTable(results, ours, 'inference');
+  table.add('one digit, µs', (s) => s.latency?.reconstruct, micro, 'down');
+  table.add('one digit, code too, µs', (s) => s.latency?.codeAndReconstruction, micro, 'down');
+  table.add('1,000 digits, k examples/s', (s) => s.batch, rate, 'up');
+  return table.section('Inference: median (min–max)');
+}
+
+/**
+ * A table of one figure per row and one system per column (the systems that have
+ * `part`), then the figure of `ours` against tfjs-wasm and against our native build.
+ */
+function figureTable(results, ours, part) {
+  const has = (system) => {
+    if (part === 'inference') return system.latency;
+    return part === 'mse' ? system.training?.undercomplete.mse : system.training;
+  };
+  const systems = SYSTEMS.filter(([key]) => results.systems[key] && has(results.systems[key]));
+  const name = SYSTEMS.find(([key]) => key === ours)[1];
+  const rows = [];
   return {
-    title: 'Speed and accuracy: median (min–max)',
-    header: ['', ...names, 'ours ÷ tfjs-wasm', 'Chromium ÷ native'],
-    rows,
+    add(label, pick, format, faster) {
+      const of = (key) => (results.systems[key] ? pick(results.systems[key]) : undefined);
+      const values = systems.map(([key]) => format(of(key)));
+      const ratios = [TFJS, NATIVE].map((other) => ratio(of(ours), of(other), faster));
+      rows.push([label, ...values, ...ratios]);
+    },
+    section: (title) => ({
+      title,
+      header: ['', ...systems.map(([, heading]) => heading), `${name} ÷ tfjs-wasm`,
+        `${name} ÷ native`],
+      rows,
+    }),
   };
 }
 
@@ -90,7 +116,8 @@ function sizeSection(sizes) {
     title: 'What a page downloads to run a trained model (no data)',
     header: ['', 'files', 'raw', 'gzip -9'],
     rows: [
-      row('ours', sizes.ours),
+      ...(sizes.ours.infer ? [row('ours, inference build (infer.js)', sizes.ours.infer)] : []),
+      row('ours, whole package (index.js)', sizes.ours.index),
       row('tfjs-wasm, core only', sizes.tfjsMinimal),
       row('tfjs-wasm, whole bundle', sizes.tfjsFull),
     ],
@@ -130,15 +157,16 @@ function goalSection(results) {
     return ours / systems[other].training[kind].examplesPerSecond.median;
   }));
   const mseGap = largestMseGap(results);
-  const oneDigit = systems[OURS].latency.reconstruct.median;
-  const batchRatio = systems[OURS].batch.median / systems[TFJS].batch.median;
-  const gzip = results.sizes.ours.gzip;
+  const inference = systems['ours-infer-chromium'] ?? systems[OURS];
+  const oneDigit = inference.latency.reconstruct.median;
+  const batchRatio = inference.batch.median / systems[TFJS].batch.median;
+  const gzip = (results.sizes.ours.infer ?? results.sizes.ours.index).gzip;
   const painted = results.demoLoad.painted.median;
 
   const goal = (name, measured, met) => [name, measured, met ? 'yes' : 'no'];
   const worst = (value) => `${value.toFixed(2)}× (worst kind)`;
   return {
-    title: 'Goals (ours in Chromium)',
+    title: 'Goals (ours in Chromium; inference figures from the inference build if any)',
     header: ['goal', 'measured', 'met'],
     rows: [
       goal('training ≥ 8× tfjs-wasm, every kind', worst(trainRatio(TFJS)),
@@ -183,6 +211,7 @@ function noteLines(results) {
       `${machine.loadAverage} at the start, ${machine.loadAverageAtEnd} at the end; ` +
       `commit ${machine.commit}; pkg/ built ${machine.packageBuilt}; took ${results.seconds} s.`,
     ...rebuilt,
+    ...busyNote(machine),
     'Training: one epoch over the 10,000 digits (157 steps of 64, the last of 16), timed ' +
       `over the steps alone; tfjs-cpu is timed over its first ${cpuSteps} steps only, ` +
       'so it has no MSE.',
@@ -194,24 +223,19 @@ function noteLines(results) {
       `(a page's clock ticks every ${checks.timerResolutionMicroseconds.toFixed(0)} µs ` +
       'here), typed array in and out; ours native times encode + decode with no copies.',
     'Ratios are speed ratios (above 1: ours faster), MSE ratios plain.',
-    ...epsilonNote(results),
+    `The demo page fetched from pkg/: ${results.demoLoad.runs[0].packageFiles.join(', ')}.`,
   ];
 }
 
-/** What the MSE gap becomes when TensorFlow.js applies Adam's ε as we do. */
-function epsilonNote({ systems }) {
-  const matched = systems['tfjs-wasm-node']?.mseEpsilonAsOurs;
-  if (!matched) return [];
-  const gaps = KINDS.map((kind) => {
-    const ours = systems['ours-node'].training[kind].mse.median;
-    return Math.abs(matched[kind] - ours) / ours;
-  });
-  return [
-    "Adam's ε: ours adds it to √v (Kingma and Ba's ε̂, as Keras in Python), " +
-      'tf.train.adam to √v̂. With ε rescaled each step to act as ours, tfjs-wasm in Node ' +
-      `ends the epoch at MSE ${KINDS.map((kind) => matched[kind].toFixed(5)).join(' / ')} ` +
-      `(${KINDS.join(' / ')}): largest gap to ours ${(Math.max(...gaps) * 100).toFixed(4)}%.`,
-  ];
+/**
+ * A warning when other work shared the machine: a 1-minute load average above half
+ * the cores before the run, or above all of them at its end (the run adds about one).
+ */
+function busyNote(machine) {
+  const [before, after] = [machine.loadAverage, machine.loadAverageAtEnd].map(parseFloat);
+  if (before <= machine.cores / 2 && after <= machine.cores) return [];
+  return ['Other work shared the machine during the run (see the load averages): speeds are ' +
+    'noisier than usual; compare medians, and rerun on a quiet machine before quoting them.'];
 }
 
 /** `a` against `b` (spreads or plain numbers): a speed ratio, or a plain one. */
@@ -224,9 +248,10 @@ function ratio(a, b, faster) {
   return (x / y).toFixed(4);
 }
 
+/** Examples per second, in thousands. */
 function rate(value) {
   if (!value) return '–';
-  return withRange(value, (x) => `${(x / 1000).toFixed(x < 10_000 ? 2 : 1)}k`);
+  return withRange(value, (x) => (x / 1000).toFixed(x < 10_000 ? 2 : 1));
 }
 
 function micro(value) {

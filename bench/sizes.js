@@ -25,14 +25,18 @@ const TFJS_FULL = [
 ];
 
 /**
- * Sizes of the three downloads.
+ * Sizes of each download.
  * @param {string} root the repository root
- * @param {string[]} ours the files a page running our trained model fetched,
- *   relative to `root`
+ * @param {Record<string, { files: string[] } | null>} entries for each entry point of
+ *   our package, the files a page running a trained model with it fetched
  */
-export async function downloadSizes(root, ours) {
+export async function downloadSizes(root, entries) {
+  const ours = {};
+  for (const [entry, measured] of Object.entries(entries)) {
+    if (measured) ours[entry] = await measureFiles(root, measured.files);
+  }
   return {
-    ours: await measureFiles(root, ours),
+    ours,
     tfjsMinimal: await measureFiles(root, TFJS_MINIMAL),
     tfjsFull: await measureFiles(root, TFJS_FULL),
   };

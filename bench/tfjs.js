@@ -131,13 +131,8 @@ function train(tf, images, initial, kind, options) {
   return { ...run, examplesPerSecond: run.examples / run.seconds, mse, leaked };
 }
 
-/**
- * Runs the Adam steps, timed from the first to the end of the last.
- *
- * `tf.train.adam` adds ε to √v̂; with `epsilonAsOurs` it is rescaled each step to
- * ε / √(1 − β₂ᵗ), which is the same as adding ε to √v, as our optimiser does.
- */
-function runSteps(tf, images, model, kind, { epochs, steps = Infinity, epsilonAsOurs }) {
+/** Runs the Adam steps, timed from the first to the end of the last. */
+function runSteps(tf, images, model, kind, { epochs, steps = Infinity }) {
   const count = images.length / INPUT_SIZE;
   const order = batchOrder(count, epochs, kind);
   const { learningRate, beta1, beta2, epsilon } = ADAM;
@@ -150,7 +145,6 @@ function runSteps(tf, images, model, kind, { epochs, steps = Infinity, epsilonAs
   for (const rows of batches(order, count)) {
     if (done === steps) break;
     const batch = gatherRows(images, rows, buffer);
-    if (epsilonAsOurs) optimizer.epsilon = epsilon / Math.sqrt(1 - beta2 ** (done + 1));
     tf.tidy(() => {
       const target = tf.tensor2d(batch, [rows.length, INPUT_SIZE]);
       const input = corrupted(tf, kind, target);

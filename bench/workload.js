@@ -144,6 +144,25 @@ export function meanSquaredError(reconstruction, target) {
   return sum / target.length;
 }
 
+/**
+ * The inference timings of one of our models (full package or inference build).
+ * @param {{ reconstruct: Function, encode: Function, decode: Function }} model
+ * @param {Float32Array} images at least 1,000 digits, `[n, INPUT_SIZE]`
+ */
+export function inferenceTimers(model, images) {
+  const digit = images.slice(0, INPUT_SIZE);
+  const thousand = images.subarray(0, 1000 * INPUT_SIZE);
+  return {
+    /** Median µs of one digit in and its reconstruction out, in one call or two. */
+    latency: () => ({
+      reconstruct: latencyMicroseconds(() => model.reconstruct(digit)),
+      codeAndReconstruction: latencyMicroseconds(() => model.decode(model.encode(digit))),
+    }),
+    /** Median examples per second of 1,000 digits in one call, over `repeats` calls. */
+    batch: (repeats) => median(throughputs(() => model.reconstruct(thousand), 1000, repeats)),
+  };
+}
+
 /** Calls in one timed group of `latencyMicroseconds`. */
 export const LATENCY_GROUP = 100;
 

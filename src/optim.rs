@@ -19,7 +19,8 @@ pub enum OptimizerConfig {
         #[serde(default)]
         weight_decay: f64,
     },
-    /// Adam with bias correction (Kingma and Ba, 2015).
+    /// Adam with bias correction (Kingma and Ba, 2015), ε added to √v̂ as in
+    /// PyTorch and TensorFlow.js.
     #[serde(rename_all = "camelCase")]
     Adam {
         #[serde(default = "default_adam_rate")]
@@ -171,10 +172,13 @@ impl Optimizer {
                     epsilon,
                     weight_decay,
                 } => {
-                    // Bias correction folded into the rate, computed in f64.
+                    // θ ← θ − lr · m̂ / (√v̂ + ε), with m̂ = m / (1 − β1ⁿ) and
+                    // v̂ = v / (1 − β2ⁿ): ε added to the corrected √v̂, as in
+                    // PyTorch and TensorFlow.js. Corrections computed in f64.
                     let n = self.steps as f64;
-                    let rate = learning_rate * (1.0 - beta2.powf(n)).sqrt() / (1.0 - beta1.powf(n));
-                    let (rate, epsilon, decay) = (rate as f32, epsilon as f32, weight_decay as f32);
+                    let rate = (learning_rate / (1.0 - beta1.powf(n))) as f32;
+                    let root_correction = (1.0 - beta2.powf(n)).sqrt() as f32;
+                    let (epsilon, decay) = (epsilon as f32, weight_decay as f32);
                     let (beta1, beta2) = (beta1 as f32, beta2 as f32);
                     let first = &mut self.first[t];
                     let second = &mut self.second[t];
@@ -182,7 +186,7 @@ impl Optimizer {
                         let g = g + decay * *p;
                         *m = beta1 * *m + (1.0 - beta1) * g;
                         *v = beta2 * *v + (1.0 - beta2) * g * g;
-                        *p -= rate * *m / (v.sqrt() + epsilon);
+                        *p -= rate * *m / (v.sqrt() / root_correction + epsilon);
                     }
                 }
             }

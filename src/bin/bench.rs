@@ -1,7 +1,7 @@
 //! The reference workload of the speed benchmark, natively: a 784-64-784
 //! sigmoid autoencoder, Glorot-uniform, Adam (1e-3, 0.9, 0.999, 1e-7), batch
 //! 64, MSE, one epoch over the 10,000 real digits, for each kind. Prints JSON
-//! that `scripts/bench.mjs` puts beside the wasm and TensorFlow.js figures.
+//! that `bench/run.mjs` (`npm run bench`) puts beside the wasm and TensorFlow.js figures.
 //!
 //! Usage: `bench <digits.bin> [epochs] [repetitions]`
 
