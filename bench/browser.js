@@ -9,25 +9,13 @@ import { join } from 'node:path';
 
 import { chromium } from 'playwright-core';
 
+import { CHROMIUM_OPTIONS } from '../scripts/chromium.mjs';
 import { startServer } from '../scripts/serve.mjs';
 import { measureInference, measureSystem } from './measure.js';
-import { startBenchServer } from './server.js';
 import { KINDS } from './workload.js';
 
-const BROWSER_OPTIONS = {
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-};
+/** What the benchmark pages load: themselves, the package, the trained models, tfjs. */
+const BENCH_FOLDERS = ['bench', 'pkg', 'www/models', 'node_modules/@tensorflow'];
 
 const RETRAINS = 50;
 
@@ -42,8 +30,8 @@ const RETRAINS = 50;
  */
 export async function measureChromium({ root, plans, demoLoads, log }) {
   const profile = await mkdtemp(join(tmpdir(), 'autoencoder-lab-bench-'));
-  const { server, url } = await startBenchServer(root);
-  const context = await chromium.launchPersistentContext(profile, BROWSER_OPTIONS);
+  const { server, url } = await startServer({ root, folders: BENCH_FOLDERS });
+  const context = await chromium.launchPersistentContext(profile, CHROMIUM_OPTIONS);
   try {
     const results = await measureFreshPage(context, url, log);
     results.entries = {

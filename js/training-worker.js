@@ -21,6 +21,10 @@ export class TrainingWorker {
    *   by default `worker.js` beside this module. It is started as a module worker.
    */
   constructor({ workerUrl = new URL('./worker.js', import.meta.url) } = {}) {
+    if (typeof Worker === 'undefined') {
+      throw new Error('TrainingWorker needs Web Workers (a page or a worker); '
+        + 'in Node, use Trainer directly');
+    }
     this.#worker = new Worker(workerUrl, { type: 'module' });
   }
 

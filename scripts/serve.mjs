@@ -20,23 +20,22 @@ const TYPES = {
   '.svg': 'image/svg+xml',
   '.ts': 'text/plain; charset=utf-8',
   '.md': 'text/plain; charset=utf-8',
+  '.bin': 'application/octet-stream',
 };
-const SERVED = ['www', 'pkg'];
-
 /** The file a URL path names, or null when it is outside the served folders. */
-function resolve(root, urlPath) {
+function resolve(root, folders, urlPath) {
   const path = normalize(decodeURIComponent(urlPath.split('?')[0])).replace(/^[/\\]+/, '');
-  const top = path.split(sep)[0];
-  if (!SERVED.includes(top) || path.split(sep).includes('..')) return null;
+  const inside = folders.some((folder) => path === folder || path.startsWith(folder + sep));
+  if (!inside || path.split(sep).includes('..')) return null;
   return join(root, path);
 }
 
-async function respond(root, request, response) {
+async function respond(root, folders, request, response) {
   if (request.url === '/' || request.url === '') {
     response.writeHead(302, { location: '/www/' }).end();
     return;
   }
-  let file = resolve(root, request.url);
+  let file = resolve(root, folders, request.url);
   if (file && (await stat(file).catch(() => null))?.isDirectory()) file = join(file, 'index.html');
   const body = file && (await readFile(file).catch(() => null));
   if (!body) {
@@ -49,11 +48,16 @@ async function respond(root, request, response) {
 
 /**
  * Starts the server; resolves with it and its base URL once it listens.
- * @param {{ port?: number, root?: string }} [options]
+ * @param {{ port?: number, root?: string, folders?: string[] }} [options] `folders`:
+ *   what is served, relative to `root` (default the demo's `www` and `pkg`)
  */
-export function startServer({ port = 0, root = fileURLToPath(new URL('..', import.meta.url)) } = {}) {
+export function startServer({
+  port = 0,
+  root = fileURLToPath(new URL('..', import.meta.url)),
+  folders = ['www', 'pkg'],
+} = {}) {
   const server = createServer((request, response) => {
-    respond(root, request, response).catch(() => {
+    respond(root, folders, request, response).catch(() => {
       if (!response.headersSent) response.writeHead(500).end('server error');
     });
   });

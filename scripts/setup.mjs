@@ -103,7 +103,20 @@ function buildPackage() {
     copyFileSync(join(root, 'js', file), join(pkg, file));
   }
   copyFileSync(join(root, 'data', 'digits.bin'), join(pkg, 'digits.bin'));
+  copyFileSync(join(root, 'LICENSE'), join(pkg, 'LICENSE'));
   writeFileSync(join(pkg, 'package.json'), JSON.stringify(packageManifest(), null, 2) + '\n');
+}
+
+/**
+ * What the package ships, by name: the hand-written JS, both wasm-bindgen
+ * outputs and the digits. Anything else in pkg/ (a tarball from `npm pack`,
+ * say) stays out.
+ */
+function packageFiles() {
+  const generated = ['autoencoder_lab', 'autoencoder_lab_infer'].flatMap((name) => [
+    `${name}.js`, `${name}.d.ts`, `${name}_bg.wasm`, `${name}_bg.wasm.d.ts`,
+  ]);
+  return [...readdirSync(join(root, 'js')), ...generated, 'digits.bin', 'LICENSE'];
 }
 
 function packageManifest() {
@@ -124,7 +137,7 @@ function packageManifest() {
       './digits.bin': './digits.bin',
       './autoencoder_lab_bg.wasm': './autoencoder_lab_bg.wasm',
     },
-    files: readdirSync(pkg).filter((f) => !['package.json', '.gitignore'].includes(f)),
+    files: packageFiles(),
     sideEffects: false,
     keywords: ['autoencoder', 'webassembly', 'wasm', 'mnist', 'neural-network', 'browser'],
   };

@@ -132,10 +132,8 @@ impl Digits {
     pub fn image(&self, split: Split, index: usize) -> Result<Vec<f32>, Error> {
         let count = self.count(split);
         if index >= count {
-            return Err(Error::config(
-                "index",
-                format!("must be below {count}, got {index}"),
-            ));
+            let reason = format!("must be below {count}, got {index}");
+            return Err(Error::argument("Digits", "index", reason));
         }
         let size = self.image_size();
         let start = (self.range(split).start + index) * size;

@@ -39,6 +39,10 @@ impl Error {
         }
     }
 
+    pub(crate) fn argument(op: &'static str, name: &'static str, reason: String) -> Error {
+        Error::Argument { op, name, reason }
+    }
+
     pub(crate) fn shape(op: &'static str, expected: impl Into<String>, actual: usize) -> Error {
         Error::Shape {
             op,

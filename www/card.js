@@ -214,7 +214,7 @@ export class ModelCard {
 
     const loadFile = this.#find('.load-file');
     loadFile.id = `load-file-${this.kind}`;
-    loadFile.setAttribute('aria-label', `Load a ${title} model file`);
+    loadFile.setAttribute('aria-label', `Load a model file into the ${title} card`);
     this.#find('.save').setAttribute('aria-label', `Save the ${title} model`);
     this.#find('.retrain').setAttribute('aria-label', `Retrain the ${title} model`);
     this.#find('.keep').setAttribute('aria-label', `Keep the ${title} model in this browser`);

@@ -88,5 +88,5 @@ function labels(context, width, height, epochs, top) {
   context.textBaseline = 'bottom';
   context.fillText('0', MARGIN.left, height);
   context.textAlign = 'right';
-  context.fillText(`${epochs} epochs`, width - MARGIN.right, height);
+  context.fillText(epochs === 1 ? '1 epoch' : `${epochs} epochs`, width - MARGIN.right, height);
 }

@@ -7,7 +7,7 @@ use autoencoder_lab::optim::OptimizerConfig;
 use autoencoder_lab::{idx, io, preset, train, Activation, Autoencoder, Kind, PresetOptions};
 use autoencoder_lab::{TrainConfig, Trainer};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -38,9 +38,9 @@ struct DataArgs {
     /// Built-in digits file made by the build
     #[arg(long, value_name = "FILE", default_value = "data/digits.bin")]
     digits: PathBuf,
-    /// Part of the built-in digits to use
-    #[arg(long, value_enum, default_value = "train")]
-    split: SplitArg,
+    /// Part of the built-in digits to use (default: train)
+    #[arg(long, value_enum)]
+    split: Option<SplitArg>,
 }
 
 #[derive(Args)]
@@ -78,9 +78,10 @@ struct TrainArgs {
     /// Corrupt the training input (denoising): gaussian, masking or salt-pepper
     #[arg(long, value_enum)]
     noise: Option<NoiseArg>,
-    /// Noise level: σ for gaussian, probability for masking and salt-pepper
-    #[arg(long, default_value_t = 0.3)]
-    noise_level: f64,
+    /// Noise level: σ for gaussian, probability for masking and salt-pepper (default 0.3);
+    /// with --kind denoising and no --noise, the level of its masking noise
+    #[arg(long)]
+    noise_level: Option<f64>,
     /// Start from this model file: its architecture and objective are kept, and the model
     /// options above (--kind to --noise-level) are ignored
     #[arg(long, value_name = "FILE")]
@@ -110,7 +111,7 @@ struct TrainArgs {
     #[arg(long, default_value_t = 64)]
     batch_size: usize,
     /// Epochs to train (ignored with --steps)
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     epochs: usize,
     /// Exact number of steps to train
     #[arg(long)]
@@ -241,7 +242,7 @@ fn load_images(data: &DataArgs) -> Result<Images, String> {
     }
     let digits = Digits::parse(&read(&data.digits)?)
         .map_err(|e| format!("{}: {e}", data.digits.display()))?;
-    let split = match data.split {
+    let split = match data.split.unwrap_or(SplitArg::Train) {
         SplitArg::Train => Split::Train,
         SplitArg::Test => Split::Test,
     };
@@ -271,7 +272,7 @@ fn fresh_model(args: &TrainArgs, input_size: usize) -> Result<Autoencoder, Strin
         seed: Some(args.seed),
         weight: args.weight,
         target: args.target,
-        corruption: args.noise.map(|noise| corruption(noise, args.noise_level)),
+        corruption: noise(args),
         loss: Some(match args.loss {
             LossArg::Mse => Loss::Mse,
             LossArg::Bce => Loss::Bce,
@@ -289,10 +290,43 @@ fn fresh_model(args: &TrainArgs, input_size: usize) -> Result<Autoencoder, Strin
     if let Some(weight) = args.contraction {
         config.objective.contraction = Some(Contraction { weight });
     }
-    if let Some(noise) = args.noise {
-        config.objective.corruption = Some(corruption(noise, args.noise_level));
+    if let Some(noise) = noise(args) {
+        config.objective.corruption = Some(noise);
     }
     Autoencoder::new(config).map_err(|e| e.to_string())
+}
+
+/// The corruption the options ask for: --noise at --noise-level, or the
+/// denoising kind's masking at --noise-level.
+fn noise(args: &TrainArgs) -> Option<Corruption> {
+    let level = args.noise_level.unwrap_or(0.3);
+    match (args.noise, args.kind) {
+        (Some(noise), _) => Some(corruption(noise, level)),
+        (None, KindArg::Denoising) => Some(Corruption::Masking { level }),
+        (None, _) => None,
+    }
+}
+
+/// Refuses options that the rest of the command would silently ignore.
+fn check_options(args: &TrainArgs) -> Result<(), String> {
+    let kind = args.kind;
+    let unused = |option: &str, reason: &str| Err(format!("{option} {reason}"));
+    if args.from.is_some() {
+        return Ok(());
+    }
+    if args.noise_level.is_some() && args.noise.is_none() && !matches!(kind, KindArg::Denoising) {
+        return unused("--noise-level", "needs --noise or --kind denoising");
+    }
+    if args.weight.is_some() && !matches!(kind, KindArg::Sparse | KindArg::Contractive) {
+        return unused(
+            "--weight",
+            "applies to --kind sparse or contractive (see also --l1, --contraction)",
+        );
+    }
+    if args.target.is_some() && !matches!(kind, KindArg::Sparse) {
+        return unused("--target", "applies to --kind sparse");
+    }
+    Ok(())
 }
 
 fn corruption(noise: NoiseArg, level: f64) -> Corruption {
@@ -336,6 +370,17 @@ fn train_config(args: &TrainArgs) -> TrainConfig {
 }
 
 fn run_train(args: &TrainArgs) -> Result<(), String> {
+    check_options(args)?;
+    if args.data.images.is_some() && args.data.split.is_some() {
+        return Err("--split applies to the built-in digits, not to --images".into());
+    }
+    let folder = args.out.parent().filter(|p| !p.as_os_str().is_empty());
+    if let Some(folder) = folder.filter(|f| !f.is_dir()) {
+        return Err(format!(
+            "--out: the folder {} does not exist",
+            folder.display()
+        ));
+    }
     let images = load_images(&args.data)?;
     let model = match &args.from {
         Some(path) => read_model(path)?,
@@ -349,12 +394,16 @@ fn run_train(args: &TrainArgs) -> Result<(), String> {
         .steps
         .unwrap_or(args.epochs * trainer.steps_per_epoch());
     let chunk = (trainer.steps_per_epoch() / 20).max(1);
+    // Redraw the bar in place on a terminal; into a file, write the end only.
+    let terminal = std::io::stderr().is_terminal();
     let start = Instant::now();
     while (trainer.step_count() as usize) < total {
         let steps = chunk.min(total - trainer.step_count() as usize);
         let report = trainer.step(steps).map_err(|e| e.to_string())?;
         let rate = report.step as f64 * args.batch_size as f64 / start.elapsed().as_secs_f64();
-        draw_progress(report.step as usize, total, &report.losses, rate);
+        if terminal || report.step as usize == total {
+            draw_progress(report.step as usize, total, &report.losses, rate);
+        }
     }
     eprintln!();
 

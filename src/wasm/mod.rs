@@ -107,18 +107,13 @@ impl JsAutoencoder {
             "encoder" => self.inner.encoder(),
             "decoder" => self.inner.decoder(),
             other => {
-                return Err(Error::config(
-                    "part",
-                    format!("must be 'encoder' or 'decoder', got '{other}'"),
-                )
-                .into())
+                let reason = format!("must be 'encoder' or 'decoder', got '{other}'");
+                return Err(Error::argument("weights", "part", reason).into());
             }
         };
         let dense = layers.get(layer).ok_or_else(|| {
-            Error::config(
-                "layer",
-                format!("must be below {}, got {layer}", layers.len()),
-            )
+            let reason = format!("must be below {}, got {layer}", layers.len());
+            Error::argument("weights", "layer", reason)
         })?;
         Ok(dense.weight.iter().copied().collect())
     }
@@ -175,6 +170,10 @@ pub fn ink_from_rgba(rgba: &[u8], width: f64, height: f64) -> Result<Vec<f32>, J
 /// `{ kind: 'gaussian' | 'masking' | 'saltPepper', level }`.
 #[wasm_bindgen]
 pub fn corrupt(x: &[f32], corruption: JsValue, seed: f64) -> Result<Vec<f32>, JsError> {
+    if !(seed.is_finite() && seed >= 0.0 && seed.fract() == 0.0 && seed <= 2f64.powi(53)) {
+        let reason = format!("must be a whole number from 0 to 2^53, got {seed}");
+        return Err(Error::argument("corrupt", "seed", reason).into());
+    }
     let corruption = corruption_from_js(&corruption)?;
     corruption.validate("corruption")?;
     check_finite("corrupt", x)?;
@@ -198,7 +197,12 @@ fn corruption_from_js(value: &JsValue) -> Result<Corruption, JsError> {
         Some("saltPepper") => Ok(Corruption::SaltPepper { level }),
         other => Err(Error::config(
             "corruption.kind",
-            format!("must be 'gaussian', 'masking' or 'saltPepper', got {other:?}"),
+            match other {
+                Some(kind) => {
+                    format!("must be 'gaussian', 'masking' or 'saltPepper', got '{kind}'")
+                }
+                None => "must be 'gaussian', 'masking' or 'saltPepper'".to_string(),
+            },
         )
         .into()),
     }

@@ -295,11 +295,8 @@ impl JsDigits {
         let index = whole("Digits", "index", index, usize::MAX >> 1)?;
         let labels = self.inner.labels(Split::parse(split)?);
         labels.get(index).copied().ok_or_else(|| {
-            Error::config(
-                "index",
-                format!("must be below {}, got {index}", labels.len()),
-            )
-            .into()
+            let reason = format!("must be below {}, got {index}", labels.len());
+            Error::argument("Digits", "index", reason).into()
         })
     }
 }

@@ -9,26 +9,12 @@ import { fileURLToPath } from 'node:url';
 
 import { chromium } from 'playwright-core';
 
+import { CHROMIUM_OPTIONS } from '../../scripts/chromium.mjs';
 import { startServer } from '../../scripts/serve.mjs';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const RESULTS = join(ROOT, 'test-results');
 export const KINDS = ['undercomplete', 'sparse', 'denoising', 'contractive'];
-
-const BROWSER_OPTIONS = {
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-};
 
 /**
  * Serves the repository and opens the demo in a fresh browser profile.
@@ -38,7 +24,7 @@ const BROWSER_OPTIONS = {
 export async function openDemo() {
   const profile = await mkdtemp(join(tmpdir(), 'autoencoder-lab-browser-'));
   const { server, url } = await startServer({ port: 0 });
-  const context = await chromium.launchPersistentContext(profile, BROWSER_OPTIONS);
+  const context = await chromium.launchPersistentContext(profile, CHROMIUM_OPTIONS);
   context.setDefaultTimeout(20_000);
 
   const errors = [];
