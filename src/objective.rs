@@ -56,14 +56,7 @@ pub fn evaluate(model: &Autoencoder, input: ArrayView2<f32>, target: ArrayView2<
         penalty += sparsity_penalty(sparsity, model, &trace, false).0;
     }
     if let Some(contraction) = model.config().objective.contraction {
-        let mut scratch = zero_grads(model);
-        penalty += contraction_penalty(
-            model,
-            &trace,
-            contraction.weight as f32,
-            &mut scratch,
-            false,
-        );
+        penalty += contraction_penalty(model, &trace, contraction.weight as f32, None);
     }
     Parts {
         reconstruction,
@@ -83,16 +76,14 @@ pub fn gradient(
 
     let (reconstruction, dz_out) = reconstruction(model, &trace, target, true);
     let (mut penalty, dcode) = match objective.sparsity {
-        Some(sparsity) => {
-            let (value, dcode) = sparsity_penalty(sparsity, model, &trace, true);
-            (value, Some(dcode))
-        }
+        Some(sparsity) => sparsity_penalty(sparsity, model, &trace, true),
         None => (0.0, None),
     };
     backward(model, &trace, dz_out.expect("asked for"), dcode, &mut grads);
 
     if let Some(contraction) = objective.contraction {
-        penalty += contraction_penalty(model, &trace, contraction.weight as f32, &mut grads, true);
+        let lambda = contraction.weight as f32;
+        penalty += contraction_penalty(model, &trace, lambda, Some(&mut grads));
     }
     let parts = Parts {
         reconstruction,
@@ -198,7 +189,7 @@ fn sparsity_penalty(
     model: &Autoencoder,
     trace: &Trace,
     with_grad: bool,
-) -> (f64, Array2<f32>) {
+) -> (f64, Option<Array2<f32>>) {
     let code = &trace.outputs[model.encoder_len()];
     let batch = code.nrows() as f64;
     match sparsity {
@@ -206,11 +197,8 @@ fn sparsity_penalty(
             let count = code.len() as f64;
             let value = weight * code.iter().map(|&h| h.abs() as f64).sum::<f64>() / count;
             let scale = (weight / count) as f32;
-            let grad = if with_grad {
-                code.mapv(|h| if h == 0.0 { 0.0 } else { scale * h.signum() })
-            } else {
-                Array2::zeros((0, 0))
-            };
+            let grad =
+                with_grad.then(|| code.mapv(|h| if h == 0.0 { 0.0 } else { scale * h.signum() }));
             (value, grad)
         }
         Sparsity::Kl { target, weight } => {
@@ -232,34 +220,31 @@ fn sparsity_penalty(
                 .zip(&off)
                 .map(|(&m, &n)| rho * (rho / m).ln() + (1.0 - rho) * ((1.0 - rho) / n).ln())
                 .sum();
-            let grad = if with_grad {
+            let grad = with_grad.then(|| {
                 let per_unit: Vec<f32> = on
                     .iter()
                     .zip(&off)
                     .map(|(&m, &n)| (weight * (-rho / m + (1.0 - rho) / n) / batch) as f32)
                     .collect();
                 Array2::from_shape_fn(code.raw_dim(), |(_, j)| per_unit[j])
-            } else {
-                Array2::zeros((0, 0))
-            };
+            });
             (weight * kl, grad)
         }
     }
 }
 
 /// `λ · Σ_b ‖J_b‖²_F / B`, with `J_b = ∂h_b/∂x_b` the encoder Jacobian of
-/// sample `b`; adds the gradient to `grads` when `with_grad`.
+/// sample `b`; adds the gradient to `grads` when there are any.
 fn contraction_penalty(
     model: &Autoencoder,
     trace: &Trace,
     lambda: f32,
-    grads: &mut [Grad],
-    with_grad: bool,
+    grads: Option<&mut [Grad]>,
 ) -> f64 {
     if model.encoder_len() == 1 {
-        contraction_one_layer(model, trace, lambda, grads, with_grad)
+        contraction_one_layer(model, trace, lambda, grads)
     } else {
-        contraction_deep(model, trace, lambda, grads, with_grad)
+        contraction_deep(model, trace, lambda, grads)
     }
 }
 
@@ -269,8 +254,7 @@ fn contraction_one_layer(
     model: &Autoencoder,
     trace: &Trace,
     lambda: f32,
-    grads: &mut [Grad],
-    with_grad: bool,
+    grads: Option<&mut [Grad]>,
 ) -> f64 {
     let layer = &model.layers()[0];
     let batch = trace.outputs[0].nrows();
@@ -283,9 +267,9 @@ fn contraction_one_layer(
     let sum: f64 = Zip::from(&slopes)
         .and_broadcast(&row_norms)
         .fold(0.0, |sum, &d, &w| sum + (d as f64).powi(2) * w as f64);
-    if !with_grad {
+    let Some(grads) = grads else {
         return sum * c as f64;
-    }
+    };
 
     // Through W directly: ∂/∂W_ji of Σ_b d_bj² ‖W_j‖² = 2 Σ_b d_bj² W_ji.
     let slope_squares = slopes.mapv(|d| d * d).sum_axis(Axis(0));
@@ -310,8 +294,7 @@ fn contraction_deep(
     model: &Autoencoder,
     trace: &Trace,
     lambda: f32,
-    grads: &mut [Grad],
-    with_grad: bool,
+    mut grads: Option<&mut [Grad]>,
 ) -> f64 {
     let encoder = model.encoder();
     let batch = trace.outputs[0].nrows();
@@ -339,9 +322,9 @@ fn contraction_deep(
         }
         let last = &jacobians[encoder.len() - 1];
         sum += last.iter().map(|&v| (v as f64).powi(2)).sum::<f64>();
-        if !with_grad {
+        let Some(grads) = grads.as_deref_mut() else {
             continue;
-        }
+        };
 
         let mut g = last.mapv(|v| 2.0 * c * v);
         let mut da: Option<Array1<f32>> = None;
@@ -397,8 +380,7 @@ fn outer(column: ArrayView1<f32>, row: ArrayView1<f32>) -> Array2<f32> {
 /// quantity the contractive penalty makes small, for any model.
 pub fn mean_jacobian_norm(model: &Autoencoder, x: ArrayView2<f32>) -> f64 {
     let trace = model.trace(x);
-    let mut scratch = zero_grads(model);
-    contraction_deep(model, &trace, 1.0, &mut scratch, false)
+    contraction_deep(model, &trace, 1.0, None)
 }
 
 #[cfg(test)]
