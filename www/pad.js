@@ -93,6 +93,9 @@ export class DrawingPad {
   #start(event) {
     if (this.active || event.button !== 0) return;
     event.preventDefault();
+    // preventDefault keeps focus where it was: take it from a form field, so
+    // that Ctrl+Z next undoes this stroke rather than an edit in that field.
+    if (document.activeElement instanceof HTMLElement) document.activeElement.blur();
     this.canvas.setPointerCapture(event.pointerId);
 
     if (this.showsImage) this.clear();
