@@ -11,6 +11,7 @@
 //! error and never a half-made model.
 
 use crate::config::ModelConfig;
+use crate::config_json;
 use crate::error::Error;
 use crate::model::{Autoencoder, Dense};
 use ndarray::{Array1, Array2};
@@ -177,11 +178,13 @@ fn read_config(header: &Map<String, Value>) -> Result<ModelConfig, Error> {
         .get("config")
         .and_then(Value::as_str)
         .ok_or_else(|| bad("the metadata has no `config` string describing the architecture"))?;
-    let config: ModelConfig = serde_json::from_str(text).map_err(|e| {
+    let invalid = |e: String| {
         bad(format!(
             "the `config` in the metadata is not a valid model config: {e}"
         ))
-    })?;
+    };
+    let json: Value = serde_json::from_str(text).map_err(|e| invalid(e.to_string()))?;
+    let config = config_json::model_config(&json).map_err(|e| invalid(e.to_string()))?;
     config
         .validate()
         .map_err(|e| bad(format!("the `config` in the metadata is invalid: {e}")))?;

@@ -6,6 +6,7 @@
 
 pub mod activation;
 pub mod config;
+mod config_json;
 pub mod corruption;
 pub mod data;
 pub mod error;
