@@ -10,6 +10,8 @@ const steps = [
   ['cargo', ['fmt', '--check']],
   ['cargo', ['clippy', '--all-targets', '--', '-D', 'warnings']],
   ['cargo', ['clippy', '--target', 'wasm32-unknown-unknown', '--lib', '--', '-D', 'warnings']],
+  ['cargo', ['clippy', '--target', 'wasm32-unknown-unknown', '--lib', '--no-default-features',
+    '--target-dir', 'target/infer', '--', '-D', 'warnings']],
   ['cargo', ['test', '--release']],
   ['node', ['--test', '--test-concurrency=1', 'tests/node/', 'tests/browser/']],
 ];
