@@ -9,20 +9,10 @@ import { createRequire } from 'node:module';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
+import { seededRandom } from './random.mjs';
+
 const TRAIN_COUNT = 8000;
 const SIDE = 28;
-
-/** A small seeded generator (mulberry32), for a reproducible order. */
-function generator(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function readDigits() {
   const require = createRequire(import.meta.url);
@@ -65,7 +55,7 @@ function encode(samples) {
 
 const out = process.argv[2] ?? 'data/digits.bin';
 const samples = readDigits();
-shuffle(samples, generator(2024));
+shuffle(samples, seededRandom(2024));
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, encode(samples));
 console.log(`wrote ${samples.length} digits (${TRAIN_COUNT} train) to ${out}`);

@@ -33,8 +33,9 @@ fn whole(op: &'static str, name: &'static str, value: f64, max: usize) -> Result
     }
 }
 
-/// The values of a 2-D result in row-major order, whatever its memory layout
-/// (a product with a one-unit layer can come back column-major).
+/// The values of a 2-D result in row-major order, whatever its memory layout:
+/// inference gives row-major arrays, but an ndarray product with a one-unit
+/// layer comes back column-major, and a raw copy would then interleave rows.
 fn rows(values: ndarray::Array2<f32>) -> Vec<f32> {
     if values.is_standard_layout() {
         values.into_raw_vec_and_offset().0

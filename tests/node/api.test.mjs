@@ -23,6 +23,7 @@ import {
   presetConfig,
 } from '../../pkg/index.js';
 import initWasm from '../../pkg/autoencoder_lab.js';
+import { seededRandom } from '../../scripts/random.mjs';
 
 const PKG = new URL('../../pkg/', import.meta.url);
 const SIDE = 28;
@@ -49,18 +50,6 @@ function assertSameBits(actual, expected, what = 'values') {
 /** The first `count` images of a split, `[count, 784]`. */
 function firstImages(split, count) {
   return digits.images(split).slice(0, count * PIXELS);
-}
-
-/** A seeded generator of uniform numbers in [0, 1) (mulberry32), for fuzzing. */
-function randomSource(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
@@ -721,7 +710,7 @@ describe('bad model files throw an Error naming the problem', () => {
   test('a sample of truncations of a digit-sized file', () => {
     const model = new Autoencoder(presetConfig('contractive', { codeSize: 32 }));
     const file = model.toBytes();
-    const random = randomSource(17);
+    const random = seededRandom(17);
     const lengths = [1, 7, 8, 9, 100, file.length - 4, file.length - 1];
     for (let i = 0; i < 40; i++) lengths.push(Math.floor(random() * file.length));
     for (const length of lengths) {
@@ -732,7 +721,7 @@ describe('bad model files throw an Error naming the problem', () => {
   });
 
   test('random bytes, and random bytes behind a plausible header length', () => {
-    const random = randomSource(42);
+    const random = seededRandom(42);
     for (let i = 0; i < 300; i++) {
       const bytes = new Uint8Array(Math.floor(random() * 600));
       for (let j = 0; j < bytes.length; j++) bytes[j] = Math.floor(random() * 256);
