@@ -126,6 +126,19 @@ pub fn exp(x: f32) -> f32 {
     p * f32::from_bits(exponent as u32)
 }
 
+/// `e^(v_k − max v) / Σ_j e^(v_j − max v)` in place: the softmax, safe
+/// from overflow whatever the logits.
+pub fn softmax_in_place(values: &mut [f32]) {
+    let max = values.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut sum = 0.0f32;
+    for v in values.iter_mut() {
+        *v = exp(*v - max);
+        sum += *v;
+    }
+    let scale = 1.0 / sum;
+    values.iter_mut().for_each(|v| *v *= scale);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,6 +149,25 @@ mod tests {
         Activation::Tanh,
         Activation::Identity,
     ];
+
+    #[test]
+    fn softmax_sums_to_one_and_survives_huge_logits() {
+        let mut v = [1.0f32, 2.0, 3.0];
+        softmax_in_place(&mut v);
+        let e: Vec<f64> = [1.0f64, 2.0, 3.0].iter().map(|x| x.exp()).collect();
+        let total: f64 = e.iter().sum();
+        for (got, want) in v.iter().zip(&e) {
+            assert!((*got as f64 - want / total).abs() < 1e-6, "{v:?}");
+        }
+        let mut big = [1000.0f32, -1000.0, 999.0];
+        softmax_in_place(&mut big);
+        assert!(big.iter().all(|p| p.is_finite()), "{big:?}");
+        assert!(
+            (big[0] / big[2] - std::f32::consts::E).abs() < 1e-4,
+            "{big:?}"
+        );
+        assert!(big[1] < 1e-30, "{big:?}");
+    }
 
     #[test]
     fn derivatives_match_finite_differences() {

@@ -92,6 +92,62 @@ pub enum Loss {
     Mse,
     /// Mean binary cross-entropy, computed from the output logits.
     Bce,
+    /// Categorical cross-entropy of a modality whose outputs are the softmax
+    /// of its logits (a one-hot label, say): `−Σ_k x_k ln x̂_k` per sample,
+    /// averaged over the batch. Only a modality can use it.
+    #[serde(rename = "crossEntropy")]
+    CrossEntropy,
+}
+
+impl Loss {
+    pub fn name(self) -> &'static str {
+        match self {
+            Loss::Mse => "mse",
+            Loss::Bce => "bce",
+            Loss::CrossEntropy => "crossEntropy",
+        }
+    }
+}
+
+/// Largest number of modalities in one model.
+pub const MAX_MODALITIES: usize = 16;
+
+/// One modality of a multimodal autoencoder: a named block of the input
+/// vector, and the same block of the output.
+///
+/// The input is the modalities side by side, in order. The first encoder
+/// layer's weight splits into one column block per modality, so each
+/// modality has its own encoder head and their contributions add up in one
+/// shared code: `W x = Σ_m W_m x_m`. A missing modality is all zeros and
+/// adds nothing. The last decoder layer splits into one row block, the
+/// modality's decoder head, with its own loss.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Modality {
+    pub name: String,
+    pub size: usize,
+    /// This block's loss; the objective's loss when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loss: Option<Loss>,
+    /// Weight of this block's loss in the sum; 1 when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<f64>,
+}
+
+/// Where one modality sits in the input and output vectors, and how its
+/// reconstruction is scored.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Block {
+    pub offset: usize,
+    pub size: usize,
+    pub loss: Loss,
+    pub weight: f64,
+}
+
+impl Block {
+    pub fn range(&self) -> std::ops::Range<usize> {
+        self.offset..self.offset + self.size
+    }
 }
 
 /// Reconstruction loss plus optional corruption and penalties.
@@ -106,6 +162,11 @@ pub struct Objective {
     pub sparsity: Option<Sparsity>,
     #[serde(default)]
     pub contraction: Option<Contraction>,
+    /// Probability that a training sample keeps only one of its modalities
+    /// (chosen uniformly), the others set to zero, so that the model learns
+    /// to rebuild the missing ones. Needs two or more modalities.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modality_dropout: Option<f64>,
 }
 
 /// Architecture and objective of an autoencoder.
@@ -121,6 +182,9 @@ pub struct ModelConfig {
     pub seed: u64,
     #[serde(default)]
     pub objective: Objective,
+    /// The blocks of a multimodal input, in order; empty for one modality.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub modalities: Vec<Modality>,
 }
 
 fn check_weight(field: &str, weight: f64, max: f64) -> Result<(), Error> {
@@ -164,6 +228,37 @@ impl ModelConfig {
         self.decoder.is_empty()
     }
 
+    /// The input's blocks: one per modality, or one covering the whole input.
+    pub fn blocks(&self) -> Vec<Block> {
+        if self.modalities.is_empty() {
+            return vec![Block {
+                offset: 0,
+                size: self.input_size,
+                loss: self.objective.loss,
+                weight: 1.0,
+            }];
+        }
+        let mut offset = 0;
+        let mut blocks = Vec::with_capacity(self.modalities.len());
+        for modality in &self.modalities {
+            blocks.push(Block {
+                offset,
+                size: modality.size,
+                loss: modality.loss.unwrap_or(self.objective.loss),
+                weight: modality.weight.unwrap_or(1.0),
+            });
+            offset += modality.size;
+        }
+        blocks
+    }
+
+    /// Whether some block's outputs are a softmax (a `crossEntropy` modality).
+    pub fn has_softmax_output(&self) -> bool {
+        self.modalities
+            .iter()
+            .any(|m| m.loss == Some(Loss::CrossEntropy))
+    }
+
     /// `(inputs, spec)` of every layer, encoder then decoder.
     pub fn layers(&self) -> Vec<(usize, LayerSpec)> {
         let mut inputs = self.input_size;
@@ -194,6 +289,7 @@ impl ModelConfig {
                 format!("must be between 1 and {MAX_UNITS}, got {}", self.input_size),
             ));
         }
+        self.validate_modalities()?;
         check_layers("encoder", &self.encoder)?;
         if !self.is_encoder_only() {
             check_layers("decoder", &self.decoder)?;
@@ -220,13 +316,96 @@ impl ModelConfig {
         self.validate_objective(output.activation)
     }
 
+    fn validate_modalities(&self) -> Result<(), Error> {
+        let modalities = &self.modalities;
+        if modalities.len() == 1 || modalities.len() > MAX_MODALITIES {
+            return Err(Error::config(
+                "modalities",
+                format!(
+                    "must list 2 to {MAX_MODALITIES} modalities (or none), got {}",
+                    modalities.len()
+                ),
+            ));
+        }
+        let mut total = 0usize;
+        for (i, modality) in modalities.iter().enumerate() {
+            let path = format!("modalities[{i}]");
+            let name = &modality.name;
+            let fine = !name.is_empty()
+                && name.len() <= 64
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+            if !fine {
+                return Err(Error::config(
+                    format!("{path}.name"),
+                    format!("must be 1 to 64 letters, digits, '_' or '-', got '{name}'"),
+                ));
+            }
+            if modalities[..i].iter().any(|m| &m.name == name) {
+                return Err(Error::config(
+                    format!("{path}.name"),
+                    format!("'{name}' is already the name of another modality"),
+                ));
+            }
+            if modality.size == 0 || modality.size > MAX_UNITS {
+                return Err(Error::config(
+                    format!("{path}.size"),
+                    format!("must be between 1 and {MAX_UNITS}, got {}", modality.size),
+                ));
+            }
+            if modality.loss == Some(Loss::CrossEntropy) && modality.size < 2 {
+                return Err(Error::config(
+                    format!("{path}.loss"),
+                    "'crossEntropy' needs a modality of 2 or more values (a one-hot label)",
+                ));
+            }
+            if let Some(weight) = modality.weight {
+                check_weight(&format!("{path}.weight"), weight, 1000.0)?;
+            }
+            total += modality.size;
+        }
+        if !modalities.is_empty() && total != self.input_size {
+            return Err(Error::config(
+                "modalities",
+                format!(
+                    "sizes add up to {total}, but inputSize is {}",
+                    self.input_size
+                ),
+            ));
+        }
+        if let Some(p) = self.objective.modality_dropout {
+            check_weight("objective.modalityDropout", p, 1.0)?;
+            if modalities.is_empty() {
+                return Err(Error::config(
+                    "objective.modalityDropout",
+                    "needs two or more modalities",
+                ));
+            }
+        }
+        Ok(())
+    }
+
     fn validate_objective(&self, output: Activation) -> Result<(), Error> {
         let objective = &self.objective;
-        if objective.loss == Loss::Bce && output != Activation::Sigmoid {
+        if objective.loss == Loss::CrossEntropy {
             return Err(Error::config(
                 "objective.loss",
-                format!("'bce' needs a sigmoid output layer, the decoder ends in {output}"),
+                "'crossEntropy' applies to a modality (modalities[i].loss), not to the whole input",
             ));
+        }
+        for (i, block) in self.blocks().iter().enumerate() {
+            if block.loss == Loss::Bce && output != Activation::Sigmoid {
+                let path = if self.modalities.is_empty() {
+                    "objective.loss".to_string()
+                } else {
+                    format!("modalities[{i}].loss")
+                };
+                return Err(Error::config(
+                    path,
+                    format!("'bce' needs a sigmoid output layer, the decoder ends in {output}"),
+                ));
+            }
         }
         if let Some(corruption) = &objective.corruption {
             corruption.validate("objective.corruption")?;
@@ -319,6 +498,11 @@ pub struct PresetOptions {
     /// Activation of the code and hidden layers: relu by default, sigmoid
     /// when a KL target is given (KL needs codes in `[0, 1]`).
     pub code_activation: Option<Activation>,
+    /// The blocks of a multimodal input; `inputSize` defaults to their sum.
+    pub modalities: Option<Vec<Modality>>,
+    /// See [`Objective::modality_dropout`]; 0.5 by default when there are
+    /// modalities.
+    pub modality_dropout: Option<f64>,
 }
 
 /// A complete, validated config for one kind: relu (or sigmoid) code and
@@ -330,7 +514,11 @@ pub struct PresetOptions {
 /// non-negative, so each code unit's weights all move the same way and the
 /// unit saturates.
 pub fn preset(kind: Kind, options: &PresetOptions) -> Result<ModelConfig, Error> {
-    let input_size = options.input_size.unwrap_or(784);
+    let modalities = options.modalities.clone().unwrap_or_default();
+    let sum = modalities.iter().map(|m| m.size).sum::<usize>();
+    let input_size = options
+        .input_size
+        .unwrap_or(if modalities.is_empty() { 784 } else { sum });
     let code_size = options.code_size.unwrap_or(32);
     let hidden = options.hidden.clone().unwrap_or_default();
     let kl = kind == Kind::Sparse && options.target.is_some();
@@ -391,7 +579,14 @@ pub fn preset(kind: Kind, options: &PresetOptions) -> Result<ModelConfig, Error>
         decoder,
         init: Init::Glorot,
         seed: options.seed.unwrap_or(0),
-        objective,
+        objective: Objective {
+            modality_dropout: match modalities.is_empty() {
+                true => options.modality_dropout,
+                false => Some(options.modality_dropout.unwrap_or(0.5)),
+            },
+            ..objective
+        },
+        modalities,
     };
     config.validate()?;
     Ok(config)

@@ -7,7 +7,7 @@
 
 use crate::activation::Activation;
 use crate::config::{
-    Contraction, Corruption, Init, LayerSpec, Loss, ModelConfig, Objective, Sparsity,
+    Contraction, Corruption, Init, LayerSpec, Loss, Modality, ModelConfig, Objective, Sparsity,
 };
 use crate::error::Error;
 use serde_json::{Map, Value};
@@ -145,17 +145,19 @@ fn objective(value: &Value) -> Result<Objective, Error> {
     only(
         fields,
         path,
-        &["loss", "corruption", "sparsity", "contraction"],
+        &[
+            "loss",
+            "corruption",
+            "sparsity",
+            "contraction",
+            "modalityDropout",
+        ],
     )?;
-    let loss = match fields
+    let loss = fields
         .get("loss")
-        .map(|v| text(v, "objective.loss"))
+        .map(|v| loss(v, "objective.loss"))
         .transpose()?
-    {
-        None | Some("mse") => Loss::Mse,
-        Some("bce") => Loss::Bce,
-        Some(_) => return Err(wrong("objective.loss", "'mse' or 'bce'")),
-    };
+        .unwrap_or_default();
     let contraction = match optional(fields, "contraction") {
         Some(value) => {
             let path = "objective.contraction";
@@ -178,7 +180,43 @@ fn objective(value: &Value) -> Result<Objective, Error> {
             .map(|v| sparsity(v, "objective.sparsity"))
             .transpose()?,
         contraction,
+        modality_dropout: optional(fields, "modalityDropout")
+            .map(|v| number(v, "objective.modalityDropout"))
+            .transpose()?,
     })
+}
+
+fn loss(value: &Value, path: &str) -> Result<Loss, Error> {
+    match text(value, path)? {
+        "mse" => Ok(Loss::Mse),
+        "bce" => Ok(Loss::Bce),
+        "crossEntropy" => Ok(Loss::CrossEntropy),
+        _ => Err(wrong(path, "'mse', 'bce' or 'crossEntropy'")),
+    }
+}
+
+fn modalities(value: &Value) -> Result<Vec<Modality>, Error> {
+    let list = value
+        .as_array()
+        .ok_or_else(|| wrong("modalities", "a list of modalities"))?;
+    let mut modalities = Vec::with_capacity(list.len());
+    for (i, entry) in list.iter().enumerate() {
+        let path = format!("modalities[{i}]");
+        let fields = object(entry, &path)?;
+        only(fields, &path, &["name", "size", "loss", "weight"])?;
+        let size = whole(field(fields, &path, "size")?, &format!("{path}.size"))?;
+        modalities.push(Modality {
+            name: text(field(fields, &path, "name")?, &format!("{path}.name"))?.to_string(),
+            size: usize::try_from(size).map_err(|_| wrong(&path, "a smaller number"))?,
+            loss: optional(fields, "loss")
+                .map(|v| loss(v, &format!("{path}.loss")))
+                .transpose()?,
+            weight: optional(fields, "weight")
+                .map(|v| number(v, &format!("{path}.weight")))
+                .transpose()?,
+        });
+    }
+    Ok(modalities)
 }
 
 /// A config from the JSON a model file carries; the result is not yet
@@ -192,6 +230,7 @@ pub fn model_config(value: &Value) -> Result<ModelConfig, Error> {
         "init",
         "seed",
         "objective",
+        "modalities",
     ];
     only(fields, "config", &known)?;
     let input_size = whole(field(fields, "config", "inputSize")?, "inputSize")?;
@@ -213,6 +252,11 @@ pub fn model_config(value: &Value) -> Result<ModelConfig, Error> {
         objective: fields
             .get("objective")
             .map(objective)
+            .transpose()?
+            .unwrap_or_default(),
+        modalities: fields
+            .get("modalities")
+            .map(modalities)
             .transpose()?
             .unwrap_or_default(),
     })
@@ -249,6 +293,28 @@ mod tests {
                 ..Default::default()
             },
         ];
+        let variants = [
+            variants.as_slice(),
+            &[PresetOptions {
+                modalities: Some(vec![
+                    Modality {
+                        name: "image".into(),
+                        size: 784,
+                        loss: Some(Loss::Bce),
+                        weight: None,
+                    },
+                    Modality {
+                        name: "label".into(),
+                        size: 10,
+                        loss: Some(Loss::CrossEntropy),
+                        weight: Some(0.5),
+                    },
+                ]),
+                modality_dropout: Some(0.25),
+                ..Default::default()
+            }],
+        ]
+        .concat();
         for kind in Kind::ALL {
             for options in &variants {
                 let config = preset(kind, options).unwrap();
@@ -278,6 +344,17 @@ mod tests {
                 r#"],"objective":{"contraction":{"weight":1,"extra":2}}}"#,
             ),
             good.replace("]}", r#"],"init":"lecun"}"#),
+            good.replace(
+                "]}",
+                r#"],"modalities":[{"name":"a","size":1,"kind":"x"}]}"#,
+            ),
+            good.replace("]}", r#"],"modalities":[{"name":"a"}]}"#),
+            good.replace("]}", r#"],"modalities":{"name":"a","size":1}}"#),
+            good.replace(
+                "]}",
+                r#"],"modalities":[{"name":"a","size":1,"loss":"l2"}]}"#,
+            ),
+            good.replace("]}", r#"],"objective":{"modalityDropout":"half"}}"#),
             "[]".to_string(),
         ];
         for json in broken {
@@ -288,5 +365,10 @@ mod tests {
             r#"],"objective":{"loss":"bce","corruption":null,"sparsity":null,"contraction":{"weight":0.5}}}"#,
         );
         assert!(agree(&with_nulls));
+        let two = good.replace(
+            "]}",
+            r#"],"modalities":[{"name":"a","size":1,"loss":"crossEntropy","weight":2},{"name":"b","size":1,"weight":null}],"objective":{"modalityDropout":null}}"#,
+        );
+        assert!(agree(&two));
     }
 }

@@ -15,9 +15,13 @@ pub mod idx;
 pub mod io;
 pub mod model;
 #[cfg(feature = "training")]
+pub mod multimodal;
+#[cfg(feature = "training")]
 pub mod objective;
 #[cfg(feature = "training")]
 pub mod optim;
+#[cfg(feature = "training")]
+pub mod probe;
 #[cfg(feature = "training")]
 pub mod recipes;
 pub mod rng;

@@ -3,8 +3,8 @@
 //! An autoencoder is one list of layers split in two: the first
 //! `encoder_len` layers are the encoder `f`, the rest the decoder `g`.
 
-use crate::activation::Activation;
-use crate::config::{Init, ModelConfig};
+use crate::activation::{softmax_in_place, Activation};
+use crate::config::{Init, Loss, ModelConfig};
 use crate::error::{check_finite, Error};
 use crate::rng::Rng;
 use ndarray::{Array1, Array2, ArrayView2, Axis};
@@ -276,9 +276,7 @@ impl Autoencoder {
                     rows.row(k).to_slice().expect("standard layout")
                 });
             }
-            layer
-                .activation
-                .apply_in_place(z.as_slice_mut().expect("standard layout"));
+            self.activate_in_place(l, &mut z);
             a = z;
         }
         a
@@ -288,12 +286,48 @@ impl Autoencoder {
     pub fn trace(&self, x: ArrayView2<f32>) -> Trace {
         let mut outputs = vec![x.to_owned()];
         let mut pre = Vec::with_capacity(self.layers.len());
-        for layer in &self.layers {
+        for (l, layer) in self.layers.iter().enumerate() {
             let z = layer.linear(outputs[outputs.len() - 1].view());
-            outputs.push(layer.activate(&z));
+            let mut y = z.as_standard_layout().into_owned();
+            self.activate_in_place(l, &mut y);
+            outputs.push(y);
             pre.push(z);
         }
         Trace { outputs, pre }
+    }
+
+    /// Applies layer `l`'s activation to its pre-activation `z` (standard
+    /// layout). On the output layer, a `crossEntropy` modality's block gets
+    /// the softmax of its logits instead.
+    fn activate_in_place(&self, l: usize, z: &mut Array2<f32>) {
+        let activation = self.layers[l].activation;
+        let output = l + 1 == self.layers.len() && !self.config.is_encoder_only();
+        if !(output && self.config.has_softmax_output()) {
+            activation.apply_in_place(z.as_slice_mut().expect("standard layout"));
+            return;
+        }
+        let blocks = self.config.blocks();
+        for mut row in z.rows_mut() {
+            let row = row.as_slice_mut().expect("standard layout");
+            for block in &blocks {
+                let values = &mut row[block.range()];
+                match block.loss {
+                    Loss::CrossEntropy => softmax_in_place(values),
+                    _ => activation.apply_in_place(values),
+                }
+            }
+        }
+    }
+
+    /// The modalities of the input: each one's name and its range of values.
+    /// A model of one modality has none.
+    pub fn modalities(&self) -> Vec<(&str, std::ops::Range<usize>)> {
+        self.config
+            .modalities
+            .iter()
+            .zip(self.config.blocks())
+            .map(|(m, block)| (m.name.as_str(), block.range()))
+            .collect()
     }
 }
 

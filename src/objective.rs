@@ -7,19 +7,25 @@
 //! ```text
 //! mse   = Σ (x̂ − x)² / (B n)
 //! bce   = Σ [max(z, 0) − z x + ln(1 + e^−|z|)] / (B n)     z: output logits
+//! ce    = −Σ_b Σ_k x_bk ln softmax(z_b)_k / B              (a modality's block)
 //! l1    = w · Σ |h| / (B k)
 //! kl    = β · Σ_j [ρ ln(ρ / ρ̂_j) + (1 − ρ) ln((1 − ρ) / (1 − ρ̂_j))],  ρ̂_j = Σ_b h_bj / B
 //! cae   = λ · Σ_b ‖∂h_b/∂x̃_b‖²_F / B
 //! ```
+//!
+//! With modalities, each block of the output has its own loss (mse and bce
+//! then average over that block's `B n_m` values) and weight, and the
+//! reconstruction loss is their weighted sum.
 //!
 //! Sums are accumulated in f64. For KL, `ρ̂` and `1 − ρ̂` are computed in f64
 //! from the code's logits (`1 − σ(z) = σ(−z)`), so a unit that is nearly always
 //! on keeps its precision; both are clamped to at least 1e-6, so the penalty
 //! and its gradient stay finite when a unit is always off or always on.
 
-use crate::config::{Loss, Sparsity};
+use crate::activation::Activation;
+use crate::config::{Block, Loss, Sparsity};
 use crate::model::{Autoencoder, Trace};
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, Zip};
+use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis, Zip};
 
 /// Smallest distance of a KL mean activation from 0 and 1.
 const KL_CLAMP: f64 = 1e-6;
@@ -103,8 +109,9 @@ pub fn zero_grads(model: &Autoencoder) -> Vec<Grad> {
         .collect()
 }
 
-/// The reconstruction loss and, if asked, its gradient with respect to the
-/// output layer's pre-activation.
+/// The reconstruction loss, summed over the blocks (modalities) with their
+/// weights, and, if asked, its gradient with respect to the output layer's
+/// pre-activation.
 fn reconstruction(
     model: &Autoencoder,
     trace: &Trace,
@@ -113,38 +120,98 @@ fn reconstruction(
 ) -> (f64, Option<Array2<f32>>) {
     let output = trace.outputs.last().expect("input is always there");
     let logits = trace.pre.last().expect("at least two layers");
-    let count = output.len() as f64;
-    let scale = 1.0 / count as f32;
     let activation = model
         .layers()
         .last()
         .expect("at least two layers")
         .activation;
+    let mut grad = with_grad.then(|| Array2::zeros(output.raw_dim()));
+    let mut total = 0.0;
+    for block in model.config().blocks() {
+        let columns = s![.., block.range()];
+        let grad = grad.as_mut().map(|g| g.slice_mut(columns));
+        total += block_loss(
+            block,
+            activation,
+            output.slice(columns),
+            target.slice(columns),
+            logits.slice(columns),
+            grad,
+        );
+    }
+    (total, grad)
+}
 
-    match model.config().objective.loss {
+/// One block's weighted loss; writes its gradient with respect to the
+/// block's logits into `grad` when given.
+fn block_loss(
+    block: Block,
+    activation: Activation,
+    output: ArrayView2<f32>,
+    target: ArrayView2<f32>,
+    logits: ArrayView2<f32>,
+    grad: Option<ArrayViewMut2<f32>>,
+) -> f64 {
+    let count = output.len() as f64;
+    let scale = block.weight as f32 / count as f32;
+    match block.loss {
         Loss::Mse => {
             let value = Zip::from(output)
                 .and(target)
                 .fold(0.0, |sum, &y, &t| sum + ((y - t) as f64).powi(2));
-            let grad = with_grad.then(|| {
-                Zip::from(output)
+            if let Some(grad) = grad {
+                Zip::from(grad)
+                    .and(output)
                     .and(target)
                     .and(logits)
-                    .map_collect(|&y, &t, &z| 2.0 * (y - t) * scale * activation.derivative(z, y))
-            });
-            (value / count, grad)
+                    .for_each(|g, &y, &t, &z| {
+                        *g = 2.0 * (y - t) * scale * activation.derivative(z, y)
+                    });
+            }
+            block.weight * value / count
         }
         Loss::Bce => {
             let value = Zip::from(logits).and(target).fold(0.0, |sum, &z, &t| {
                 let z = z as f64;
                 sum + z.max(0.0) - z * t as f64 + (-z.abs()).exp().ln_1p()
             });
-            let grad = with_grad.then(|| {
-                Zip::from(output)
+            if let Some(grad) = grad {
+                Zip::from(grad)
+                    .and(output)
                     .and(target)
-                    .map_collect(|&y, &t| (y - t) * scale)
-            });
-            (value / count, grad)
+                    .for_each(|g, &y, &t| *g = (y - t) * scale);
+            }
+            block.weight * value / count
+        }
+        Loss::CrossEntropy => {
+            // −Σ_k t_k ln p_k with ln p_k = z_k − ln Σ_j e^{z_j}, per sample;
+            // its gradient is p_k Σ_j t_j − t_k.
+            let batch = output.nrows() as f64;
+            let scale = block.weight as f32 / batch as f32;
+            let mut value = 0.0;
+            for (z, t) in logits.rows().into_iter().zip(target.rows()) {
+                let max = z.iter().copied().fold(f32::NEG_INFINITY, f32::max) as f64;
+                let sum: f64 = z.iter().map(|&z| (z as f64 - max).exp()).sum();
+                let log_sum = max + sum.ln();
+                value -= Zip::from(z)
+                    .and(t)
+                    .fold(0.0, |s, &z, &t| s + t as f64 * (z as f64 - log_sum));
+            }
+            if let Some(mut grad) = grad {
+                for ((mut g, p), t) in grad
+                    .rows_mut()
+                    .into_iter()
+                    .zip(output.rows())
+                    .zip(target.rows())
+                {
+                    let mass = t.sum();
+                    Zip::from(&mut g)
+                        .and(p)
+                        .and(t)
+                        .for_each(|g, &p, &t| *g = (p * mass - t) * scale);
+                }
+            }
+            block.weight * value / batch
         }
     }
 }

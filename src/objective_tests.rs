@@ -1,7 +1,7 @@
 #![allow(clippy::needless_range_loop)] // parameters are addressed by (layer, index) on purpose
 use super::*;
 use crate::activation::Activation;
-use crate::config::{Contraction, LayerSpec, ModelConfig, Objective};
+use crate::config::{Contraction, LayerSpec, Modality, ModelConfig, Objective};
 use crate::model::Dense;
 use crate::rng::Rng;
 use ndarray::{array, Array2};
@@ -24,6 +24,7 @@ fn model(
         init: Default::default(),
         seed,
         objective,
+        modalities: Vec::new(),
     };
     let mut model = Autoencoder::new(config).unwrap();
     // Non-zero biases so that every bias gradient is exercised.
@@ -44,6 +45,7 @@ fn hand_model(code: Activation, output: Activation, objective: Objective) -> Aut
         init: Default::default(),
         seed: 0,
         objective,
+        modalities: Vec::new(),
     };
     let layers = vec![
         Dense {
@@ -367,4 +369,88 @@ fn one_layer_contraction_agrees_with_the_general_path() {
             }
         }
     }
+}
+
+/// A model over two modalities: `a` (3 values, `a_loss`) and a one-hot `b`
+/// (3 values, cross-entropy, weight 0.7).
+fn multimodal(objective: Objective, a_loss: Loss, seed: u64) -> Autoencoder {
+    let config = ModelConfig {
+        input_size: 6,
+        encoder: vec![layer(4, Activation::Tanh), layer(3, Activation::Sigmoid)],
+        decoder: vec![layer(6, Activation::Sigmoid)],
+        init: Default::default(),
+        seed,
+        objective,
+        modalities: vec![
+            Modality {
+                name: "a".into(),
+                size: 3,
+                loss: Some(a_loss),
+                weight: None,
+            },
+            Modality {
+                name: "b".into(),
+                size: 3,
+                loss: Some(Loss::CrossEntropy),
+                weight: Some(0.7),
+            },
+        ],
+    };
+    let mut model = Autoencoder::new(config).unwrap();
+    let mut rng = Rng::new(seed + 100);
+    for layer in model.layers_mut() {
+        layer.bias.mapv_inplace(|_| rng.symmetric(0.5));
+    }
+    model
+}
+
+#[test]
+fn multimodal_gradients_match_finite_differences() {
+    // Rows: a's values, then a one-hot b (one row with b missing: zeros).
+    let x = array![
+        [0.2f32, 0.9, 0.4, 0.0, 1.0, 0.0],
+        [0.7, 0.1, 0.5, 1.0, 0.0, 0.0],
+        [0.3, 0.6, 0.8, 0.0, 0.0, 0.0],
+    ];
+    for a_loss in [Loss::Mse, Loss::Bce] {
+        for (name, objective) in objectives(Activation::Sigmoid, a_loss) {
+            let model = multimodal(objective, a_loss, 3);
+            check_gradient(&format!("multimodal {name} {a_loss:?}"), &model, &x);
+        }
+    }
+}
+
+#[test]
+fn multimodal_loss_is_the_weighted_sum_of_the_blocks() {
+    let model = multimodal(Objective::default(), Loss::Mse, 4);
+    let x = array![
+        [0.2f32, 0.9, 0.4, 0.0, 1.0, 0.0],
+        [0.7, 0.1, 0.5, 0.0, 0.0, 1.0]
+    ];
+    let trace = model.trace(x.view());
+    let out = trace.outputs.last().unwrap();
+    let z = trace.pre.last().unwrap();
+    let mut mse = 0.0;
+    let mut ce = 0.0;
+    for b in 0..2 {
+        for k in 0..3 {
+            mse += ((out[[b, k]] - x[[b, k]]) as f64).powi(2) / 6.0;
+        }
+        // The b block holds softmax(z), and ce = −ln p of the true class.
+        let logits: Vec<f64> = (3..6).map(|k| z[[b, k]] as f64).collect();
+        let norm: f64 = logits.iter().map(|v| v.exp()).sum();
+        for k in 0..3 {
+            let p = logits[k].exp() / norm;
+            assert!((out[[b, 3 + k]] as f64 - p).abs() < 1e-6);
+            ce -= x[[b, 3 + k]] as f64 * p.ln() / 2.0;
+        }
+        // The a block is the sigmoid of its logits.
+        let sigmoid = 1.0 / (1.0 + (-z[[b, 0]] as f64).exp());
+        assert!((out[[b, 0]] as f64 - sigmoid).abs() < 1e-6);
+    }
+    let value = evaluate(&model, x.view(), x.view()).reconstruction;
+    assert!(
+        (value - (mse + 0.7 * ce)).abs() < 1e-6,
+        "{value} vs {mse} + 0.7·{ce}"
+    );
 }

@@ -5,6 +5,7 @@
 use crate::config::{preset, Kind, PresetOptions};
 use crate::error::Error;
 use crate::model::Autoencoder;
+use crate::multimodal::Pairing;
 use crate::optim::OptimizerConfig;
 use crate::train::{TrainConfig, Trainer};
 
@@ -41,6 +42,33 @@ pub fn train_config() -> TrainConfig {
 pub fn train(kind: Kind, images: &[f32], epochs: usize) -> Result<Trainer, Error> {
     let model = Autoencoder::new(preset(kind, &options())?)?;
     let mut trainer = Trainer::new(model, images, train_config())?;
+    let steps = epochs * trainer.steps_per_epoch();
+    trainer.step(steps)?;
+    Ok(trainer)
+}
+
+/// The preset options of a multimodal recipe: the kind's defaults, a 32-unit
+/// code, the pairing's modalities and modality dropout 0.5.
+pub fn multimodal_options(pairing: Pairing) -> PresetOptions {
+    PresetOptions {
+        modalities: Some(pairing.modalities(28, 28)),
+        modality_dropout: Some(0.5),
+        ..options()
+    }
+}
+
+/// Trains one kind's multimodal recipe for `epochs` epochs over images
+/// `[n, 784]` and their labels.
+pub fn train_multimodal(
+    kind: Kind,
+    pairing: Pairing,
+    images: &[f32],
+    labels: &[u8],
+    epochs: usize,
+) -> Result<Trainer, Error> {
+    let model = Autoencoder::new(preset(kind, &multimodal_options(pairing))?)?;
+    let joined = pairing.join(images, labels, 28, 28, [true, true]);
+    let mut trainer = Trainer::new(model, &joined, train_config())?;
     let steps = epochs * trainer.steps_per_epoch();
     trainer.step(steps)?;
     Ok(trainer)

@@ -5,6 +5,7 @@
 use crate::corruption::corrupt_in_place;
 use crate::error::Error;
 use crate::model::Autoencoder;
+use crate::multimodal::drop_modalities;
 use crate::objective::{gradient, Grad, Parts};
 use crate::optim::{Optimizer, OptimizerConfig};
 use crate::rng::Rng;
@@ -166,7 +167,8 @@ impl Trainer {
     }
 
     /// The next batch as (corrupted input, clean target), reshuffling at the
-    /// start of every epoch.
+    /// start of every epoch. Corruption comes first, then modality dropout,
+    /// so a dropped modality is exactly zero, as it is at inference.
     fn next_batch(&mut self) -> (Array2<f32>, Array2<f32>) {
         if self.cursor == 0 && self.config.shuffle {
             self.rng.shuffle(&mut self.order);
@@ -180,6 +182,13 @@ impl Trainer {
         if let Some(corruption) = self.model.config().objective.corruption {
             let values = input.as_slice_mut().expect("standard layout");
             corrupt_in_place(values, corruption, &mut self.rng);
+        }
+        let config = self.model.config();
+        if let Some(p) = config.objective.modality_dropout {
+            let blocks: Vec<_> = config.blocks().iter().map(|b| b.range()).collect();
+            let width = config.input_size;
+            let values = input.as_slice_mut().expect("standard layout");
+            drop_modalities(values, width, &blocks, p, &mut self.rng);
         }
         (input, target)
     }

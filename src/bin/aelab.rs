@@ -278,6 +278,7 @@ fn fresh_model(args: &TrainArgs, input_size: usize) -> Result<Autoencoder, Strin
             LossArg::Bce => Loss::Bce,
         }),
         code_activation: args.activation.map(activation),
+        ..Default::default()
     };
     let mut config = preset(kind, &options).map_err(|e| e.to_string())?;
     config.init = match args.init {

@@ -35,6 +35,7 @@ pub fn reference_config(kind: Kind) -> ModelConfig {
         init: Default::default(),
         seed: 1,
         objective,
+        modalities: Vec::new(),
     }
 }
 
