@@ -47,12 +47,17 @@ pub fn train(kind: Kind, images: &[f32], epochs: usize) -> Result<Trainer, Error
     Ok(trainer)
 }
 
-/// The preset options of a multimodal recipe: the kind's defaults, a 32-unit
-/// code, the pairing's modalities and modality dropout 0.5.
+/// Code size of the multimodal models: the code must carry both modalities.
+pub const MULTIMODAL_CODE_SIZE: usize = 64;
+
+/// The preset options of a multimodal recipe: the kind's defaults, a 64-unit
+/// code, the pairing's modalities and modality dropout 0.7 (so 35% of the
+/// samples show only one modality, and 35% only the other).
 pub fn multimodal_options(pairing: Pairing) -> PresetOptions {
     PresetOptions {
+        code_size: Some(MULTIMODAL_CODE_SIZE),
         modalities: Some(pairing.modalities(28, 28)),
-        modality_dropout: Some(0.5),
+        modality_dropout: Some(0.7),
         ..options()
     }
 }

@@ -6,6 +6,7 @@
 use autoencoder_lab::corruption::corrupt_in_place;
 use autoencoder_lab::data::{Digits, Split};
 use autoencoder_lab::objective::mean_jacobian_norm;
+use autoencoder_lab::probe::{probe_accuracy, ProbeConfig};
 use autoencoder_lab::rng::Rng;
 use autoencoder_lab::train::reconstruction_mse;
 use autoencoder_lab::{recipes, Autoencoder, Kind};
@@ -178,6 +179,60 @@ fn saved_models_reload_to_identical_outputs() {
         );
         assert!(a.iter().zip(&b).all(|(u, v)| u.to_bits() == v.to_bits()));
     }
+}
+
+/// Test accuracy (%) of the linear probe on each kind's codes and on raw
+/// pixels, fitted on 10, 100 or all labels per class of the train digits:
+/// the README's table. Everything is seeded; the margin covers float
+/// differences between machines.
+const PROBE_TABLE: [(&str, [f64; 3]); 5] = [
+    ("undercomplete", [74.4, 86.2, 89.1]),
+    ("sparse", [73.3, 85.9, 89.2]),
+    ("denoising", [74.9, 85.4, 88.8]),
+    ("contractive", [74.3, 85.5, 88.8]),
+    ("pixels", [75.0, 87.8, 89.5]),
+];
+const PROBE_MARGIN: f64 = 1.5;
+
+#[test]
+fn linear_probe_accuracies_are_those_the_readme_states() {
+    let train = digits().images(Split::Train);
+    let test = digits().images(Split::Test);
+    let (train_labels, test_labels) = (digits().labels(Split::Train), digits().labels(Split::Test));
+    let mut features: Vec<(Vec<f32>, Vec<f32>, usize)> = measured()
+        .iter()
+        .map(|m| {
+            let codes = |x: &[f32]| m.model.encode(view(x)).into_raw_vec_and_offset().0;
+            (codes(&train), codes(&test), m.model.code_size())
+        })
+        .collect();
+    features.push((train.clone(), test.clone(), 784));
+    println!("| features | 10 labels per class | 100 per class | all 8,000 |");
+    println!("|---|---|---|---|");
+    let mut wrong = Vec::new();
+    for ((train_x, test_x, width), (name, expected)) in features.iter().zip(PROBE_TABLE) {
+        let mut row = Vec::new();
+        for (per_class, want) in [Some(10), Some(100), None].into_iter().zip(expected) {
+            let accuracy = 100.0
+                * probe_accuracy(
+                    (train_x, train_labels),
+                    (test_x, test_labels),
+                    *width,
+                    10,
+                    per_class,
+                    &ProbeConfig::default(),
+                )
+                .expect("probe");
+            if (accuracy - want).abs() > PROBE_MARGIN {
+                wrong.push(format!(
+                    "{name} {per_class:?}: {accuracy:.1}, README {want}"
+                ));
+            }
+            row.push(format!("{accuracy:.1}%"));
+        }
+        println!("| {name} | {} |", row.join(" | "));
+    }
+    assert!(wrong.is_empty(), "{wrong:?}");
 }
 
 #[test]
