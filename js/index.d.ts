@@ -33,7 +33,35 @@ export interface Objective {
   sparsity?: Sparsity | null;
   /** weight · batch mean of ‖∂h/∂x‖²_F */
   contraction?: { weight: number } | null;
+  /**
+   * Multimodal models only: the probability that a training sample keeps
+   * just one of its modalities (chosen uniformly), the others set to zero,
+   * so the model learns to rebuild a missing modality. Applied after `corruption`.
+   */
+  modalityDropout?: number | null;
 }
+
+/**
+ * One modality of a multimodal model: a named block of the input vector (and
+ * of the output). The input is the modalities side by side, in order; a
+ * missing modality is given as zeros. Each modality has its own encoder head
+ * (its columns of the first layer's weights) and decoder head (its rows of
+ * the last layer), and all heads meet in one shared code.
+ */
+export interface Modality {
+  name: string; // letters, digits, '_' or '-'
+  size: number;
+  /**
+   * This block's loss; default: the objective's. 'crossEntropy' makes the
+   * block's outputs a softmax (for a one-hot label).
+   */
+  loss?: 'mse' | 'bce' | 'crossEntropy';
+  /** Weight of this block's loss in the sum; default 1. */
+  weight?: number;
+}
+
+/** The built-in pairings of the digits: image with one-hot label, or left and right halves. */
+export type Pairing = 'image-label' | 'halves';
 
 export interface ModelConfig {
   /** Length of one input sample; 784 for 28×28 digits. */
@@ -47,6 +75,8 @@ export interface ModelConfig {
   /** Seed of the weight initialisation; default 0. */
   seed?: number;
   objective: Objective;
+  /** The blocks of a multimodal input (two or more; their sizes add up to inputSize). */
+  modalities?: Modality[];
 }
 
 export interface PresetOptions {
@@ -62,6 +92,10 @@ export interface PresetOptions {
   target?: number;
   corruption?: Corruption;
   loss?: 'mse' | 'bce';
+  /** A multimodal model: inputSize defaults to the sum of their sizes. */
+  modalities?: Modality[];
+  /** Default 0.5 when there are modalities. */
+  modalityDropout?: number;
 }
 
 export type Optimizer =
@@ -165,6 +199,8 @@ export class Autoencoder {
   weights(part: 'encoder' | 'decoder', layer: number): Float32Array;
   /** The encoder alone, as a model that gives the same codes (save it with `toBytes`). */
   encoderOnly(): Autoencoder;
+  /** A multimodal model's modalities in input order, with where each starts; [] otherwise. */
+  modalities(): { name: string; offset: number; size: number; loss: 'mse' | 'bce' | 'crossEntropy' }[];
   /** True for an exported encoder: it encodes, but cannot decode, reconstruct or train. */
   readonly isEncoderOnly: boolean;
   /** Layers and parameter count, one layer a line. */
@@ -191,6 +227,89 @@ export class Trainer {
 }
 
 /** Messages a `TrainingWorker` emits to `onprogress`. */
+/** The modalities of a built-in pairing, for `presetConfig`'s `modalities` option. */
+export function pairingModalities(pairing: Pairing): Modality[];
+
+/**
+ * Model inputs for 28×28 images `[n, 784]` and their labels (one per image;
+ * 'halves' ignores them): `[n, 794]` (image, one-hot label) or `[n, 784]`
+ * (left half 28×14, right half 28×14). A modality not kept is all zeros: the
+ * model rebuilds it from the other.
+ */
+export function pairInputs(
+  pairing: Pairing,
+  images: Float32Array,
+  labels: Uint8Array,
+  keepFirst: boolean,
+  keepSecond: boolean,
+): Float32Array;
+
+/** The 28×28 images inside paired model outputs: the image block, or the halves side by side. */
+export function pairedImages(pairing: Pairing, outputs: Float32Array): Float32Array;
+
+/**
+ * How a probe is fitted: Adam on the mean cross-entropy plus l2/2·‖W‖², for
+ * `epochs` passes over the data or at least `minSteps` steps.
+ */
+export interface ProbeOptions {
+  epochs?: number; // default 20
+  minSteps?: number; // default 300
+  batchSize?: number; // default 64
+  learningRate?: number; // default 0.003
+  l2?: number; // default 1e-4
+  seed?: number; // default 0: shuffling, and which rows fewPerClass-style fits use
+}
+
+/**
+ * A linear softmax classifier on frozen features: an encoder's codes (a
+ * "linear probe") or raw pixels. Features are centred and divided by their
+ * root-mean-square spread, both taken from the fitting data.
+ */
+export class Probe {
+  /** Fits `features: [n, width]` to `labels` (one per row, each below `classes`). */
+  constructor(features: Float32Array, width: number, labels: Uint8Array, classes: number, options?: ProbeOptions);
+  readonly classes: number;
+  readonly width: number;
+  /** `[n, width]` → `[n, classes]`, each row summing to 1. */
+  probabilities(features: Float32Array): Float32Array;
+  predict(features: Float32Array): Uint32Array;
+  /** Fraction of rows whose most probable class is their label. */
+  accuracy(features: Float32Array, labels: Uint8Array): number;
+  free(): void;
+}
+
+/**
+ * Test accuracy of a probe fitted on `perClass` rows of each class of the
+ * training features (drawn with `options.seed`), or on every row when
+ * `perClass` is undefined.
+ */
+export function probeAccuracy(
+  trainFeatures: Float32Array,
+  trainLabels: Uint8Array,
+  testFeatures: Float32Array,
+  testLabels: Uint8Array,
+  width: number,
+  classes: number,
+  perClass?: number,
+  options?: ProbeOptions,
+): number;
+
+/** Indices of `perClass` rows of each label, drawn with `seed`, in increasing order. */
+export function fewPerClass(labels: Uint8Array, perClass: number, seed: number): Uint32Array;
+
+/** Principal components of features: the directions of largest variance. */
+export class Pca {
+  /** The first `components` (1 to 16) components of `features: [n, width]`. */
+  constructor(features: Float32Array, width: number, components: number);
+  /** `[n, width]` → `[n, components]` coordinates. */
+  project(features: Float32Array): Float32Array;
+  /** Variance along each component, largest first. */
+  readonly variances: Float64Array;
+  /** `[components, width]`, unit rows. */
+  readonly components: Float32Array;
+  free(): void;
+}
+
 export interface WorkerProgress extends Progress {
   type: 'progress';
 }
@@ -202,6 +321,11 @@ export interface TrainingJob {
   options?: TrainOptions;
   /** Train on these images `[n, inputSize]`; default: the built-in train digits. */
   images?: Float32Array;
+  /**
+   * Train a multimodal model on the built-in train digits paired this way
+   * (see `pairInputs`); not together with `images`.
+   */
+  pairing?: Pairing;
   steps?: number; // total steps to run (or use epochs)
   epochs?: number;
   /** Steps per chunk between progress messages; default 20. */

@@ -8,11 +8,18 @@ import { initOnce, readBytes } from './load.js';
 export {
   Autoencoder,
   Digits,
+  Pca,
+  Probe,
   Trainer,
   corrupt,
+  fewPerClass,
   inkFromRgba,
+  pairInputs,
+  pairedImages,
+  pairingModalities,
   preprocess,
   presetConfig,
+  probeAccuracy,
   readIdxImages,
   readIdxLabels,
 } from './autoencoder_lab.js';

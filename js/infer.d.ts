@@ -28,6 +28,8 @@ export class Autoencoder {
   reconstruct(x: Float32Array): Float32Array;
   weights(part: 'encoder' | 'decoder', layer: number): Float32Array;
   encoderOnly(): Autoencoder;
+  /** A multimodal model's modalities in input order, with where each starts; [] otherwise. */
+  modalities(): { name: string; offset: number; size: number; loss: 'mse' | 'bce' | 'crossEntropy' }[];
   toString(): string;
   clone(): Autoencoder;
   free(): void;

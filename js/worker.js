@@ -13,7 +13,7 @@
  *   { type: 'cancelled', id }
  *   { type: 'error', id, message }
  */
-import { init, Autoencoder, Trainer, loadDigits } from './index.js';
+import { init, Autoencoder, Trainer, loadDigits, pairInputs } from './index.js';
 
 const DEFAULT_CHUNK = 20;
 
@@ -64,8 +64,7 @@ async function run(id, job) {
 /** Trains as `job` says; resolves with the model file, or null when cancelled. */
 async function train(job, state) {
   await loadWasm();
-  const images = job.images ?? (await trainDigits());
-  const trainer = makeTrainer(job, images);
+  const trainer = makeTrainer(job, await trainingInputs(job));
 
   try {
     const total = totalSteps(job, trainer.stepsPerEpoch);
@@ -162,12 +161,25 @@ function loadWasm() {
   return wasmReady;
 }
 
-/** The built-in train digits `[n, 784]`, loaded once and kept for later jobs. */
+/**
+ * The job's inputs: its own images, or the built-in train digits, paired as
+ * `job.pairing` says (image and label, or two halves) for a multimodal model.
+ */
+async function trainingInputs(job) {
+  if (job.images && job.pairing) {
+    throw new Error('a training job takes images or a pairing of the built-in digits, not both');
+  }
+  if (job.images) return job.images;
+  const { images, labels } = await trainDigits();
+  return job.pairing ? pairInputs(job.pairing, images, labels, true, true) : images;
+}
+
+/** The built-in train digits and labels, loaded once and kept for later jobs. */
 function trainDigits() {
   builtInTrainImages ??= loadDigits().then(
     (digits) => {
       try {
-        return digits.images('train');
+        return { images: digits.images('train'), labels: digits.labels('train') };
       } finally {
         digits.free();
       }

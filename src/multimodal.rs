@@ -80,9 +80,9 @@ impl Pairing {
         }
     }
 
-    /// Inputs `[n, size]` for images `[n, rows·cols]` and their labels, with
-    /// each modality present or zero as `present` says (one flag per
-    /// modality).
+    /// Inputs `[n, size]` for images `[n, rows·cols]` and their labels (one
+    /// per image; the halves need none), with each modality present or zero
+    /// as `present` says (one flag per modality).
     pub fn join(
         self,
         images: &[f32],
@@ -90,9 +90,23 @@ impl Pairing {
         rows: usize,
         cols: usize,
         present: [bool; 2],
-    ) -> Vec<f32> {
+    ) -> Result<Vec<f32>, Error> {
         let image_size = rows * cols;
+        if image_size == 0 || images.is_empty() || images.len() % image_size != 0 {
+            let wanted = format!("a non-empty multiple of {rows}×{cols} values");
+            return Err(Error::shape("join modalities", wanted, images.len()));
+        }
         let count = images.len() / image_size;
+        if self == Pairing::ImageLabel {
+            if labels.len() != count {
+                let wanted = format!("{count} labels, one per image");
+                return Err(Error::shape("join modalities", wanted, labels.len()));
+            }
+            if let Some(i) = labels.iter().position(|&l| l as usize >= CLASSES) {
+                let reason = format!("[{i}] is {}, not a digit from 0 to 9", labels[i]);
+                return Err(Error::argument("join modalities", "labels", reason));
+            }
+        }
         let width = self
             .modalities(rows, cols)
             .iter()
@@ -128,17 +142,21 @@ impl Pairing {
                 }
             }
         }
-        joined
+        Ok(joined)
     }
 
     /// The image of each sample of a joined `[n, size]` output: the image
     /// block, or the two halves put back side by side.
-    pub fn image_of(self, joined: &[f32], rows: usize, cols: usize) -> Vec<f32> {
+    pub fn image_of(self, joined: &[f32], rows: usize, cols: usize) -> Result<Vec<f32>, Error> {
         let width = self
             .modalities(rows, cols)
             .iter()
             .map(|m| m.size)
             .sum::<usize>();
+        if width == 0 || joined.is_empty() || joined.len() % width != 0 {
+            let wanted = format!("a non-empty multiple of {width} values");
+            return Err(Error::shape("image of", wanted, joined.len()));
+        }
         let mut images = Vec::with_capacity(joined.len() / width * rows * cols);
         for sample in joined.chunks_exact(width) {
             match self {
@@ -154,7 +172,7 @@ impl Pairing {
                 }
             }
         }
-        images
+        Ok(images)
     }
 }
 
@@ -189,17 +207,23 @@ mod tests {
     fn halves_split_each_row_and_join_back() {
         // A 2 × 4 image: rows [0 1 2 3] and [4 5 6 7].
         let image: Vec<f32> = (0..8).map(|v| v as f32).collect();
-        let joined = Pairing::Halves.join(&image, &[0], 2, 4, [true, true]);
+        let joined = Pairing::Halves
+            .join(&image, &[], 2, 4, [true, true])
+            .unwrap();
         assert_eq!(joined, [0.0, 1.0, 4.0, 5.0, 2.0, 3.0, 6.0, 7.0]);
-        assert_eq!(Pairing::Halves.image_of(&joined, 2, 4), image);
-        let left_only = Pairing::Halves.join(&image, &[0], 2, 4, [true, false]);
+        assert_eq!(Pairing::Halves.image_of(&joined, 2, 4).unwrap(), image);
+        let left_only = Pairing::Halves
+            .join(&image, &[], 2, 4, [true, false])
+            .unwrap();
         assert_eq!(left_only, [0.0, 1.0, 4.0, 5.0, 0.0, 0.0, 0.0, 0.0]);
     }
 
     #[test]
     fn image_and_label_join_as_pixels_then_one_hot() {
         let images = [0.5f32; 2 * 784];
-        let joined = Pairing::ImageLabel.join(&images, &[3, 9], 28, 28, [false, true]);
+        let joined = Pairing::ImageLabel
+            .join(&images, &[3, 9], 28, 28, [false, true])
+            .unwrap();
         assert_eq!(joined.len(), 2 * 794);
         assert!(joined[..784].iter().all(|&v| v == 0.0));
         let label: Vec<f32> = joined[784..794].to_vec();
@@ -208,6 +232,14 @@ mod tests {
         let modalities = Pairing::ImageLabel.modalities(28, 28);
         assert_eq!(Pairing::of(&modalities), Some(Pairing::ImageLabel));
         assert_eq!(Pairing::of(&modalities[..1]), None);
+
+        let join = |images: &[f32], labels: &[u8]| {
+            Pairing::ImageLabel.join(images, labels, 28, 28, [true, true])
+        };
+        assert!(join(&images, &[3]).is_err());
+        assert!(join(&images, &[3, 10]).is_err());
+        assert!(join(&images[..700], &[3]).is_err());
+        assert!(join(&[], &[]).is_err());
     }
 
     #[test]

@@ -14,13 +14,15 @@ use crate::objective::Grad;
 use crate::optim::{Optimizer, OptimizerConfig};
 use crate::rng::Rng;
 use ndarray::{Array1, Array2, ArrayView2, Axis};
+use serde::{Deserialize, Serialize};
 
 /// Most classes a probe may have.
 pub const MAX_CLASSES: usize = 1000;
 
 /// How a probe is fitted: Adam on the mean cross-entropy plus
 /// `l2 / 2 · ‖W‖²`, for `epochs` passes or at least `min_steps` steps.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct ProbeConfig {
     pub epochs: usize,
     pub min_steps: usize,

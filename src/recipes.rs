@@ -72,7 +72,7 @@ pub fn train_multimodal(
     epochs: usize,
 ) -> Result<Trainer, Error> {
     let model = Autoencoder::new(preset(kind, &multimodal_options(pairing))?)?;
-    let joined = pairing.join(images, labels, 28, 28, [true, true]);
+    let joined = pairing.join(images, labels, 28, 28, [true, true])?;
     let mut trainer = Trainer::new(model, &joined, train_config())?;
     let steps = epochs * trainer.steps_per_epoch();
     trainer.step(steps)?;

@@ -3,7 +3,9 @@
 
 use autoencoder_lab::config::{Contraction, Corruption, Init, LayerSpec, Loss, Sparsity};
 use autoencoder_lab::data::{Digits, Split};
+use autoencoder_lab::multimodal::{Pairing, CLASSES};
 use autoencoder_lab::optim::OptimizerConfig;
+use autoencoder_lab::probe::{argmax, probe_accuracy, ProbeConfig};
 use autoencoder_lab::{idx, io, preset, train, Activation, Autoencoder, Kind, PresetOptions};
 use autoencoder_lab::{TrainConfig, Trainer};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -28,6 +30,8 @@ enum Command {
     Eval(EvalArgs),
     /// Write the encoder of a model alone, as a model file that gives the same codes
     ExportEncoder(ExportArgs),
+    /// Fit a linear classifier on frozen codes (and on raw pixels) and print its test accuracy
+    Probe(ProbeArgs),
 }
 
 #[derive(Args)]
@@ -82,8 +86,16 @@ struct TrainArgs {
     /// with --kind denoising and no --noise, the level of its masking noise
     #[arg(long)]
     noise_level: Option<f64>,
+    /// Train a multimodal model on the built-in digits seen as two modalities: the image and
+    /// its one-hot label, or the left and right halves of the image
+    #[arg(long, value_enum)]
+    pairing: Option<PairingArg>,
+    /// Probability that a training sample keeps only one of its modalities, the other set to
+    /// zero, so the model learns to rebuild a missing one (with --pairing; default 0.5)
+    #[arg(long, value_name = "P")]
+    modality_dropout: Option<f64>,
     /// Start from this model file: its architecture and objective are kept, and the model
-    /// options above (--kind to --noise-level) are ignored
+    /// options above (--kind to --modality-dropout) are ignored
     #[arg(long, value_name = "FILE")]
     from: Option<PathBuf>,
     /// Optimiser
@@ -139,6 +151,30 @@ struct EvalArgs {
 }
 
 #[derive(Args)]
+struct ProbeArgs {
+    /// Model file whose encoder gives the codes (repeat for several models)
+    #[arg(long = "model", value_name = "FILE")]
+    models: Vec<PathBuf>,
+    /// Also fit the classifier on raw pixels
+    #[arg(long)]
+    pixels: bool,
+    /// Labelled train digits per class to fit on, comma-separated; "all" for every one
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "10,100,all",
+        value_name = "N"
+    )]
+    labels_per_class: Vec<String>,
+    /// Seed of the classifier's shuffling and of which digits are taken per class
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Built-in digits file made by the build (its train part fits, its test part scores)
+    #[arg(long, value_name = "FILE", default_value = "data/digits.bin")]
+    digits: PathBuf,
+}
+
+#[derive(Args)]
 struct ExportArgs {
     /// Model file to read
     #[arg(long, value_name = "FILE")]
@@ -154,6 +190,12 @@ enum KindArg {
     Sparse,
     Denoising,
     Contractive,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum PairingArg {
+    ImageLabel,
+    Halves,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -201,6 +243,7 @@ fn main() {
         Command::Train(args) => run_train(&args),
         Command::Eval(args) => run_eval(&args),
         Command::ExportEncoder(args) => run_export(&args),
+        Command::Probe(args) => run_probe(&args),
     };
     if let Err(message) = result {
         eprintln!("aelab: {message}");
@@ -220,11 +263,47 @@ fn read_model(path: &Path) -> Result<Autoencoder, String> {
     io::load(&read(path)?).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// Images `[n, size]` of a data set, with their size and a description.
+/// Images `[n, size]` of a data set, with their size, their labels (the
+/// built-in digits have them) and a description.
 struct Images {
     values: Vec<f32>,
     size: usize,
+    labels: Option<Vec<u8>>,
     described: String,
+}
+
+impl Images {
+    /// The inputs of a model: the images themselves, or, for a model of a
+    /// built-in pairing, the paired modalities with `present` ones kept.
+    fn inputs(&self, model: &Autoencoder, present: [bool; 2]) -> Result<Vec<f32>, String> {
+        let Some(pairing) = Pairing::of(&model.config().modalities) else {
+            if !model.config().modalities.is_empty() {
+                return Err(
+                    "this multimodal model's modalities are not a built-in pairing \
+                    (image-label or halves), so aelab cannot build its inputs"
+                        .into(),
+                );
+            }
+            return Ok(self.values.clone());
+        };
+        if self.size != 784 {
+            return Err(format!(
+                "the {} pairing needs 28×28 images, these have {} values",
+                pairing.name(),
+                self.size
+            ));
+        }
+        let labels = match (&self.labels, pairing) {
+            (Some(labels), _) => labels.as_slice(),
+            (None, Pairing::Halves) => &[],
+            (None, Pairing::ImageLabel) => {
+                return Err("the image-label pairing needs labels: use the built-in digits".into())
+            }
+        };
+        pairing
+            .join(&self.values, labels, 28, 28, present)
+            .map_err(|e| e.to_string())
+    }
 }
 
 /// Images from an IDX file or the built-in digits.
@@ -237,6 +316,7 @@ fn load_images(data: &DataArgs) -> Result<Images, String> {
         return Ok(Images {
             values,
             size: rows * cols,
+            labels: None,
             described,
         });
     }
@@ -254,6 +334,7 @@ fn load_images(data: &DataArgs) -> Result<Images, String> {
     Ok(Images {
         values: digits.images(split),
         size: digits.image_size(),
+        labels: Some(digits.labels(split).to_vec()),
         described: format!("{} built-in {name} digits", digits.count(split)),
     })
 }
@@ -266,7 +347,8 @@ fn fresh_model(args: &TrainArgs, input_size: usize) -> Result<Autoencoder, Strin
         KindArg::Contractive => Kind::Contractive,
     };
     let options = PresetOptions {
-        input_size: Some(input_size),
+        // A pairing's modalities set the input size.
+        input_size: args.pairing.is_none().then_some(input_size),
         code_size: Some(args.code_size),
         hidden: Some(args.hidden.clone()),
         seed: Some(args.seed),
@@ -278,6 +360,8 @@ fn fresh_model(args: &TrainArgs, input_size: usize) -> Result<Autoencoder, Strin
             LossArg::Bce => Loss::Bce,
         }),
         code_activation: args.activation.map(activation),
+        modalities: args.pairing.map(|p| pairing(p).modalities(28, 28)),
+        modality_dropout: args.modality_dropout,
         ..Default::default()
     };
     let mut config = preset(kind, &options).map_err(|e| e.to_string())?;
@@ -327,7 +411,17 @@ fn check_options(args: &TrainArgs) -> Result<(), String> {
     if args.target.is_some() && !matches!(kind, KindArg::Sparse) {
         return unused("--target", "applies to --kind sparse");
     }
+    if args.modality_dropout.is_some() && args.pairing.is_none() {
+        return unused("--modality-dropout", "needs --pairing");
+    }
     Ok(())
+}
+
+fn pairing(arg: PairingArg) -> Pairing {
+    match arg {
+        PairingArg::ImageLabel => Pairing::ImageLabel,
+        PairingArg::Halves => Pairing::Halves,
+    }
 }
 
 fn corruption(noise: NoiseArg, level: f64) -> Corruption {
@@ -382,15 +476,23 @@ fn run_train(args: &TrainArgs) -> Result<(), String> {
             folder.display()
         ));
     }
+    if args.pairing.is_some() && args.data.images.is_some() {
+        return Err(
+            "--pairing trains on the built-in digits (it needs their labels), \
+            not on --images"
+                .into(),
+        );
+    }
     let images = load_images(&args.data)?;
     let model = match &args.from {
         Some(path) => read_model(path)?,
         None => fresh_model(args, images.size)?,
     };
     eprintln!("training on {}\n{model}", images.described);
+    let inputs = images.inputs(&model, [true, true])?;
 
     let mut trainer =
-        Trainer::new(model, &images.values, train_config(args)).map_err(|e| e.to_string())?;
+        Trainer::new(model, &inputs, train_config(args)).map_err(|e| e.to_string())?;
     let total = args
         .steps
         .unwrap_or(args.epochs * trainer.steps_per_epoch());
@@ -432,8 +534,9 @@ fn draw_progress(done: usize, total: usize, losses: &autoencoder_lab::objective:
 fn run_eval(args: &EvalArgs) -> Result<(), String> {
     let model = read_model(&args.model)?;
     let images = load_images(&args.data)?;
-    let view = Autoencoder::batch_view("eval", &images.values, model.input_size())
-        .map_err(|e| e.to_string())?;
+    let inputs = images.inputs(&model, [true, true])?;
+    let view =
+        Autoencoder::batch_view("eval", &inputs, model.input_size()).map_err(|e| e.to_string())?;
     let codes = model.encode(view);
     let mean_code = codes.iter().map(|&h| h as f64).sum::<f64>() / codes.len() as f64;
 
@@ -441,16 +544,180 @@ fn run_eval(args: &EvalArgs) -> Result<(), String> {
     if model.config().is_encoder_only() {
         report += "encoder only: no reconstruction loss\n";
     } else {
-        let parts = train::evaluate_dataset(&model, &images.values).map_err(|e| e.to_string())?;
+        let parts = train::evaluate_dataset(&model, &inputs).map_err(|e| e.to_string())?;
         report += &format!("loss: {:.6}\n", parts.total());
         report += &format!("reconstruction: {:.6}\n", parts.reconstruction);
         report += &format!("penalty: {:.6}\n", parts.penalty);
+        if !model.config().modalities.is_empty() {
+            report += &rebuilt_modalities(&model, &images, &inputs)?;
+        }
     }
     report += &format!("mean code: {mean_code:.6}\n");
     let per_unit = codes.mean_axis(ndarray::Axis(0)).expect("non-empty");
     let units: Vec<String> = per_unit.iter().map(|h| format!("{h:.3}")).collect();
     report += &format!("mean code per unit: {}\n", units.join(" "));
     print(&report)
+}
+
+/// How well each modality is rebuilt from the other alone: its error against
+/// the error of its mean over the data, and for a label, the share right.
+fn rebuilt_modalities(
+    model: &Autoencoder,
+    images: &Images,
+    whole: &[f32],
+) -> Result<String, String> {
+    let width = model.input_size();
+    let count = whole.len() / width;
+    let mut report = String::new();
+    let modalities = model.modalities();
+    for (m, (name, range)) in modalities.iter().enumerate() {
+        let present = [m != 0, m != 1];
+        let others: Vec<&str> = modalities
+            .iter()
+            .filter(|(other, _)| other != name)
+            .map(|(other, _)| *other)
+            .collect();
+        let inputs = images.inputs(model, present)?;
+        let view = Autoencoder::batch_view("eval", &inputs, width).map_err(|e| e.to_string())?;
+        let out = model.reconstruct(view);
+        let truth = ndarray::ArrayView2::from_shape((count, width), whole).expect("whole rows");
+        let truth = truth.slice(ndarray::s![.., range.clone()]);
+        let out = out.slice(ndarray::s![.., range.clone()]);
+        let label = model.config().blocks()[m].loss == Loss::CrossEntropy;
+        if label {
+            let right = out
+                .rows()
+                .into_iter()
+                .zip(truth.rows())
+                .filter(|(o, t)| argmax(o.iter()) == argmax(t.iter()))
+                .count();
+            report += &format!(
+                "{name} rebuilt from {} alone: right on {:.1}%\n",
+                others.join(" and "),
+                100.0 * right as f64 / count as f64
+            );
+        } else {
+            let mean = truth.mean_axis(ndarray::Axis(0)).expect("non-empty");
+            let error = (&out - &truth)
+                .mapv(|v| (v as f64).powi(2))
+                .mean()
+                .unwrap_or(0.0);
+            let baseline = (&truth - &mean)
+                .mapv(|v| (v as f64).powi(2))
+                .mean()
+                .unwrap_or(0.0);
+            report += &format!(
+                "{name} rebuilt from {} alone: MSE {error:.6} (its mean over the data: {baseline:.6})\n",
+                others.join(" and ")
+            );
+        }
+    }
+    Ok(report)
+}
+
+/// Test accuracy of a linear classifier on each model's codes (and on raw
+/// pixels), fitted on some or all labelled train digits.
+fn run_probe(args: &ProbeArgs) -> Result<(), String> {
+    if args.models.is_empty() && !args.pixels {
+        return Err("give at least one --model, or --pixels".into());
+    }
+    let mut counts = Vec::new();
+    for text in &args.labels_per_class {
+        counts.push(match text.as_str() {
+            "all" => None,
+            n => match n.parse::<usize>() {
+                Ok(n) if n > 0 => Some(n),
+                _ => {
+                    return Err(format!(
+                        "--labels-per-class: '{n}' is not a positive whole number or 'all'"
+                    ))
+                }
+            },
+        });
+    }
+    let data = |split| DataArgs {
+        images: None,
+        digits: args.digits.clone(),
+        split: Some(split),
+    };
+    let train = load_images(&data(SplitArg::Train))?;
+    let test = load_images(&data(SplitArg::Test))?;
+    let (train_labels, test_labels) = (
+        train
+            .labels
+            .as_deref()
+            .expect("built-in digits have labels"),
+        test.labels.as_deref().expect("built-in digits have labels"),
+    );
+
+    // Features of each row of the table: (name, train, test, width).
+    let mut rows: Vec<(String, Vec<f32>, Vec<f32>, usize)> = Vec::new();
+    for path in &args.models {
+        let model = read_model(path)?;
+        // A label modality stays missing: the codes must come from the image.
+        let codes = |images: &Images| -> Result<Vec<f32>, String> {
+            let inputs = images.inputs(
+                &model,
+                [
+                    true,
+                    Pairing::of(&model.config().modalities) != Some(Pairing::ImageLabel),
+                ],
+            )?;
+            let view = Autoencoder::batch_view("probe", &inputs, model.input_size())
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            Ok(model.encode(view).into_raw_vec_and_offset().0)
+        };
+        rows.push((
+            path.display().to_string(),
+            codes(&train)?,
+            codes(&test)?,
+            model.code_size(),
+        ));
+    }
+    if args.pixels {
+        rows.push((
+            "pixels".into(),
+            train.values.clone(),
+            test.values.clone(),
+            train.size,
+        ));
+    }
+
+    let config = ProbeConfig {
+        seed: args.seed,
+        ..ProbeConfig::default()
+    };
+    let header: Vec<String> = counts
+        .iter()
+        .map(|c| match c {
+            Some(n) => format!("{n} per class"),
+            None => format!("all {}", train_labels.len()),
+        })
+        .collect();
+    let mut table = format!(
+        "test accuracy on {} of a linear classifier fitted on labelled {}:\n| features | width | {} |\n|---|---|{}\n",
+        test.described,
+        train.described,
+        header.join(" | "),
+        "---|".repeat(header.len())
+    );
+    for (name, train_x, test_x, width) in &rows {
+        let mut cells = Vec::new();
+        for &per_class in &counts {
+            let accuracy = probe_accuracy(
+                (train_x, train_labels),
+                (test_x, test_labels),
+                *width,
+                CLASSES,
+                per_class,
+                &config,
+            )
+            .map_err(|e| format!("{name}: {e}"))?;
+            cells.push(format!("{:.1}%", 100.0 * accuracy));
+        }
+        table += &format!("| {name} | {width} | {} |\n", cells.join(" | "));
+    }
+    print(&table)
 }
 
 /// Writes to standard output; a reader that stopped early (`aelab eval | head`)

@@ -16,6 +16,10 @@ use wasm_bindgen::prelude::*;
 #[cfg(feature = "training")]
 mod training;
 
+/// The linear probe, PCA and the multimodal pairings of the digits.
+#[cfg(feature = "training")]
+mod downstream;
+
 #[wasm_bindgen(start)]
 fn start() {
     #[cfg(feature = "console_error_panic_hook")]
@@ -117,6 +121,34 @@ impl JsAutoencoder {
             Error::argument("weights", "layer", reason)
         })?;
         Ok(dense.weight.iter().copied().collect())
+    }
+
+    /// The modalities of a multimodal model, in input order:
+    /// `[{ name, offset, size, loss }]`; empty for a model of one modality.
+    /// A missing modality is given as zeros.
+    pub fn modalities(&self) -> Result<js_sys::Array, JsError> {
+        let list = js_sys::Array::new();
+        for (modality, block) in self
+            .inner
+            .config()
+            .modalities
+            .iter()
+            .zip(self.inner.config().blocks())
+        {
+            let entry = js_sys::Object::new();
+            let fields: [(&str, JsValue); 4] = [
+                ("name", modality.name.as_str().into()),
+                ("offset", block.offset.into()),
+                ("size", block.size.into()),
+                ("loss", block.loss.name().into()),
+            ];
+            for (key, value) in fields {
+                js_sys::Reflect::set(&entry, &key.into(), &value)
+                    .map_err(|_| JsError::new("could not build a result object"))?;
+            }
+            list.push(&entry);
+        }
+        Ok(list)
     }
 
     /// The encoder alone, as a model that gives the same codes.

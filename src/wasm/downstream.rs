@@ -1,0 +1,169 @@
+//! The encoder downstream and shared codes, for JS: the linear probe, PCA,
+//! and the multimodal pairings of the digits.
+
+use super::training::{from_js, to_js};
+use super::whole;
+use crate::multimodal::Pairing;
+use crate::probe::{few_per_class, probe_accuracy, Pca, Probe, ProbeConfig};
+use wasm_bindgen::prelude::*;
+
+/// The digits' images are 28 × 28.
+const SIDE: usize = 28;
+
+/// A linear softmax classifier fitted on frozen features (codes or pixels).
+#[wasm_bindgen(js_name = Probe)]
+pub struct JsProbe {
+    inner: Probe,
+}
+
+#[wasm_bindgen(js_class = Probe)]
+impl JsProbe {
+    /// Fits `features: [n, width]` to `labels` (one per row, below
+    /// `classes`); `options` as `ProbeOptions`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        features: &[f32],
+        width: f64,
+        labels: &[u8],
+        classes: f64,
+        options: JsValue,
+    ) -> Result<JsProbe, JsError> {
+        let width = whole("Probe", "width", width, 1 << 24)?;
+        let classes = whole("Probe", "classes", classes, 1 << 24)?;
+        let config: ProbeConfig = from_js("probe options", options)?;
+        Ok(JsProbe {
+            inner: Probe::fit(features, width, labels, classes, &config)?,
+        })
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn classes(&self) -> usize {
+        self.inner.classes()
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn width(&self) -> usize {
+        self.inner.width()
+    }
+
+    /// `[n, width]` → class probabilities `[n, classes]`.
+    pub fn probabilities(&self, features: &[f32]) -> Result<Vec<f32>, JsError> {
+        Ok(super::rows(self.inner.probabilities(features)?))
+    }
+
+    /// The most probable class of each row.
+    pub fn predict(&self, features: &[f32]) -> Result<Vec<u32>, JsError> {
+        let classes = self.inner.predict(features)?;
+        Ok(classes.into_iter().map(|c| c as u32).collect())
+    }
+
+    /// The fraction of rows whose most probable class is their label.
+    pub fn accuracy(&self, features: &[f32], labels: &[u8]) -> Result<f64, JsError> {
+        Ok(self.inner.accuracy(features, labels)?)
+    }
+}
+
+/// Test accuracy of a probe fitted on `perClass` rows of each class of the
+/// training features, or on all of them when `perClass` is `undefined`.
+#[wasm_bindgen(js_name = probeAccuracy)]
+#[allow(clippy::too_many_arguments)] // mirrors the JS call, one array per argument
+pub fn probe_accuracy_js(
+    train_features: &[f32],
+    train_labels: &[u8],
+    test_features: &[f32],
+    test_labels: &[u8],
+    width: f64,
+    classes: f64,
+    per_class: Option<f64>,
+    options: JsValue,
+) -> Result<f64, JsError> {
+    let width = whole("probeAccuracy", "width", width, 1 << 24)?;
+    let classes = whole("probeAccuracy", "classes", classes, 1 << 24)?;
+    let per_class = per_class
+        .map(|n| whole("probeAccuracy", "perClass", n, 1 << 24))
+        .transpose()?;
+    let config: ProbeConfig = from_js("probe options", options)?;
+    Ok(probe_accuracy(
+        (train_features, train_labels),
+        (test_features, test_labels),
+        width,
+        classes,
+        per_class,
+        &config,
+    )?)
+}
+
+/// Indices of `perClass` rows of each label, drawn with `seed`, in order.
+#[wasm_bindgen(js_name = fewPerClass)]
+pub fn few_per_class_js(labels: &[u8], per_class: f64, seed: f64) -> Result<Vec<u32>, JsError> {
+    let per_class = whole("fewPerClass", "perClass", per_class, 1 << 24)?;
+    let seed = whole("fewPerClass", "seed", seed, 1 << 53)?;
+    let chosen = few_per_class(labels, per_class, seed as u64);
+    Ok(chosen.into_iter().map(|i| i as u32).collect())
+}
+
+/// Principal components of features: the directions of largest variance.
+#[wasm_bindgen(js_name = Pca)]
+pub struct JsPca {
+    inner: Pca,
+}
+
+#[wasm_bindgen(js_class = Pca)]
+impl JsPca {
+    /// The first `components` (1 to 16) principal components of
+    /// `features: [n, width]`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(features: &[f32], width: f64, components: f64) -> Result<JsPca, JsError> {
+        let width = whole("Pca", "width", width, 1 << 24)?;
+        let components = whole("Pca", "components", components, 1 << 24)?;
+        Ok(JsPca {
+            inner: Pca::fit(features, width, components)?,
+        })
+    }
+
+    /// `[n, width]` → coordinates `[n, components]`.
+    pub fn project(&self, features: &[f32]) -> Result<Vec<f32>, JsError> {
+        Ok(super::rows(self.inner.project(features)?))
+    }
+
+    /// The variance along each component, largest first.
+    #[wasm_bindgen(getter)]
+    pub fn variances(&self) -> Vec<f64> {
+        self.inner.variances.clone()
+    }
+
+    /// The components, `[components, width]` row-major.
+    #[wasm_bindgen(getter)]
+    pub fn components(&self) -> Vec<f32> {
+        self.inner.components.iter().copied().collect()
+    }
+}
+
+/// The modalities of a built-in pairing of the digits, for a preset's
+/// `modalities` option: `'image-label'` or `'halves'`.
+#[wasm_bindgen(js_name = pairingModalities)]
+pub fn pairing_modalities(pairing: &str) -> Result<JsValue, JsError> {
+    to_js(&Pairing::parse(pairing)?.modalities(SIDE, SIDE))
+}
+
+/// Model inputs for 28 × 28 images `[n, 784]` and their labels (one per
+/// image; `'halves'` needs none), each modality kept or set to zero (missing)
+/// as `keepFirst` and `keepSecond` say.
+#[wasm_bindgen(js_name = pairInputs)]
+pub fn pair_inputs(
+    pairing: &str,
+    images: &[f32],
+    labels: &[u8],
+    keep_first: bool,
+    keep_second: bool,
+) -> Result<Vec<f32>, JsError> {
+    let pairing = Pairing::parse(pairing)?;
+    Ok(pairing.join(images, labels, SIDE, SIDE, [keep_first, keep_second])?)
+}
+
+/// The 28 × 28 images `[n, 784]` inside paired model outputs `[n, size]`:
+/// the image block, or the two halves side by side again.
+#[wasm_bindgen(js_name = pairedImages)]
+pub fn paired_images(pairing: &str, outputs: &[f32]) -> Result<Vec<f32>, JsError> {
+    Ok(Pairing::parse(pairing)?.image_of(outputs, SIDE, SIDE)?)
+}
