@@ -2,7 +2,9 @@
 //! bit, the documented help, and clear failures.
 
 use autoencoder_lab::data::{Digits, Split};
+use autoencoder_lab::multimodal::Pairing;
 use autoencoder_lab::optim::OptimizerConfig;
+use autoencoder_lab::probe::{argmax, probe_accuracy, ProbeConfig};
 use autoencoder_lab::{
     idx, io, preset, train, Autoencoder, Kind, PresetOptions, TrainConfig, Trainer,
 };
@@ -208,6 +210,161 @@ fn trains_on_gzip_idx_files_and_continues_from_a_model_file() {
 }
 
 #[test]
+fn a_paired_model_trains_like_the_library_and_eval_rebuilds_each_modality() {
+    let dir = scratch("pairing");
+    let out = dir.join("il.safetensors");
+    let digits = common::digits_path();
+    succeed(&[
+        "train",
+        "--pairing",
+        "image-label",
+        "--kind",
+        "denoising",
+        "--modality-dropout",
+        "0.6",
+        "--steps",
+        "40",
+        "--seed",
+        "3",
+        "--digits",
+        text(&digits),
+        "--out",
+        text(&out),
+    ]);
+    let from_cli = io::load(&std::fs::read(&out).unwrap()).unwrap();
+
+    let all = Digits::parse(&std::fs::read(&digits).unwrap()).unwrap();
+    let options = PresetOptions {
+        seed: Some(3),
+        modalities: Some(Pairing::ImageLabel.modalities(28, 28)),
+        modality_dropout: Some(0.6),
+        loss: Some(Default::default()),
+        hidden: Some(vec![]),
+        ..Default::default()
+    };
+    let model = Autoencoder::new(preset(Kind::Denoising, &options).unwrap()).unwrap();
+    let (images, labels) = (all.images(Split::Train), all.labels(Split::Train));
+    let inputs = Pairing::ImageLabel
+        .join(&images, labels, 28, 28, [true, true])
+        .unwrap();
+    let config = TrainConfig {
+        optimizer: OptimizerConfig::Adam {
+            learning_rate: 3e-3,
+            beta1: 0.9,
+            beta2: 0.999,
+            epsilon: 1e-7,
+            weight_decay: 0.0,
+        },
+        seed: 3,
+        ..TrainConfig::default()
+    };
+    let mut trainer = Trainer::new(model, &inputs, config).unwrap();
+    trainer.step(40).unwrap();
+    assert_eq!(&from_cli, trainer.model());
+
+    let printed = succeed(&[
+        "eval",
+        "--model",
+        text(&out),
+        "--split",
+        "test",
+        "--digits",
+        text(&digits),
+    ]);
+    // The label rebuilt from the image alone, counted here from the library.
+    let (test, test_labels) = (all.images(Split::Test), all.labels(Split::Test));
+    let image_only = Pairing::ImageLabel
+        .join(&test, test_labels, 28, 28, [true, false])
+        .unwrap();
+    let rebuilt = from_cli.reconstruct(ArrayView2::from_shape((2000, 794), &image_only).unwrap());
+    let right = rebuilt
+        .rows()
+        .into_iter()
+        .zip(test_labels)
+        .filter(|(row, &label)| argmax(row.iter().skip(784)) == label as usize)
+        .count();
+    let line = format!(
+        "label rebuilt from image alone: right on {:.1}%",
+        right as f64 / 20.0
+    );
+    assert!(printed.contains(&line), "{line}\n{printed}");
+    assert!(
+        printed.contains("image rebuilt from label alone: MSE"),
+        "{printed}"
+    );
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn probe_prints_the_library_accuracies() {
+    let dir = scratch("probe");
+    let model_path = dir.join("m.safetensors");
+    let digits = common::digits_path();
+    succeed(&[
+        "train",
+        "--steps",
+        "50",
+        "--code-size",
+        "12",
+        "--digits",
+        text(&digits),
+        "--out",
+        text(&model_path),
+    ]);
+    let printed = succeed(&[
+        "probe",
+        "--model",
+        text(&model_path),
+        "--pixels",
+        "--labels-per-class",
+        "5,all",
+        "--seed",
+        "2",
+        "--digits",
+        text(&digits),
+    ]);
+
+    let all = Digits::parse(&std::fs::read(&digits).unwrap()).unwrap();
+    let model = io::load(&std::fs::read(&model_path).unwrap()).unwrap();
+    let (train_x, test_x) = (all.images(Split::Train), all.images(Split::Test));
+    let (train_y, test_y) = (all.labels(Split::Train), all.labels(Split::Test));
+    let codes = |x: &[f32]| {
+        let view = ArrayView2::from_shape((x.len() / 784, 784), x).unwrap();
+        model.encode(view).into_raw_vec_and_offset().0
+    };
+    let config = ProbeConfig {
+        seed: 2,
+        ..ProbeConfig::default()
+    };
+    let accuracy = |train: &[f32], test: &[f32], width, per_class| {
+        let value = probe_accuracy(
+            (train, train_y),
+            (test, test_y),
+            width,
+            10,
+            per_class,
+            &config,
+        );
+        format!("{:.1}%", 100.0 * value.unwrap())
+    };
+    let codes_row = format!(
+        "| {} | 12 | {} | {} |",
+        text(&model_path),
+        accuracy(&codes(&train_x), &codes(&test_x), 12, Some(5)),
+        accuracy(&codes(&train_x), &codes(&test_x), 12, None)
+    );
+    let pixels_row = format!(
+        "| pixels | 784 | {} | {} |",
+        accuracy(&train_x, &test_x, 784, Some(5)),
+        accuracy(&train_x, &test_x, 784, None)
+    );
+    assert!(printed.contains(&codes_row), "{codes_row}\n{printed}");
+    assert!(printed.contains(&pixels_row), "{pixels_row}\n{printed}");
+    assert!(printed.contains("| 5 per class | all 8000 |"), "{printed}");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
 fn bad_files_and_options_fail_with_a_message() {
     let dir = scratch("bad");
     let broken = dir.join("broken.safetensors");
@@ -247,6 +404,33 @@ fn bad_files_and_options_fail_with_a_message() {
             ],
             "IDX",
         ),
+        (
+            vec![
+                "train",
+                "--modality-dropout",
+                "0.5",
+                "--out",
+                "/tmp/never.safetensors",
+            ],
+            "--modality-dropout needs --pairing",
+        ),
+        (
+            vec![
+                "train",
+                "--pairing",
+                "halves",
+                "--modality-dropout",
+                "1.5",
+                "--out",
+                "/tmp/never.safetensors",
+            ],
+            "objective.modalityDropout",
+        ),
+        (vec!["probe"], "give at least one --model, or --pixels"),
+        (
+            vec!["probe", "--pixels", "--labels-per-class", "ten"],
+            "'ten' is not a positive whole number",
+        ),
     ];
     for (args, words) in cases {
         let output = aelab(&args);
@@ -262,7 +446,14 @@ fn bad_files_and_options_fail_with_a_message() {
 fn the_readme_shows_the_help_of_every_command() {
     let readme =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
-    for command in [vec![], vec!["train"], vec!["eval"], vec!["export-encoder"]] {
+    let commands = [
+        vec![],
+        vec!["train"],
+        vec!["eval"],
+        vec!["export-encoder"],
+        vec!["probe"],
+    ];
+    for command in commands {
         let mut args = command.clone();
         args.push("--help");
         let help = succeed(&args);

@@ -64,7 +64,9 @@ fn pixel_probe() -> &'static Probe {
 fn the_label_rebuilt_from_the_image_alone_is_right_on_90_percent() {
     let test = digits().images(Split::Test);
     let labels = digits().labels(Split::Test);
-    let joined = Pairing::ImageLabel.join(&test, labels, 28, 28, [true, false]);
+    let joined = Pairing::ImageLabel
+        .join(&test, labels, 28, 28, [true, false])
+        .unwrap();
     for (kind, model) in image_label() {
         let out = reconstruct(model, &joined);
         let right = out
@@ -87,9 +89,13 @@ fn the_label_rebuilt_from_the_image_alone_is_right_on_90_percent() {
 fn images_rebuilt_from_a_label_alone_look_like_that_label() {
     let labels: Vec<u8> = (0..CLASSES as u8).collect();
     let nothing = vec![0.0; CLASSES * 784];
-    let joined = Pairing::ImageLabel.join(&nothing, &labels, 28, 28, [false, true]);
+    let joined = Pairing::ImageLabel
+        .join(&nothing, &labels, 28, 28, [false, true])
+        .unwrap();
     for (kind, model) in image_label() {
-        let images = Pairing::ImageLabel.image_of(&reconstruct(model, &joined), 28, 28);
+        let images = Pairing::ImageLabel
+            .image_of(&reconstruct(model, &joined), 28, 28)
+            .unwrap();
         let predicted = pixel_probe().predict(&images).unwrap();
         println!("{kind:?}: pixel classifier on images rebuilt from labels 0-9: {predicted:?}");
         let right = predicted
@@ -109,9 +115,11 @@ fn a_hidden_half_rebuilt_from_the_other_beats_the_mean_half() {
     let train = digits().images(Split::Train);
     let test = digits().images(Split::Test);
     let labels = digits().labels(Split::Test);
-    let whole = pairing.join(&test, labels, 28, 28, [true, true]);
+    let whole = pairing.join(&test, labels, 28, 28, [true, true]).unwrap();
     let mut mean = vec![0.0f32; 784];
-    let train_joined = pairing.join(&train, digits().labels(Split::Train), 28, 28, [true, true]);
+    let train_joined = pairing
+        .join(&train, digits().labels(Split::Train), 28, 28, [true, true])
+        .unwrap();
     let n = (train_joined.len() / 784) as f32;
     for sample in train_joined.chunks_exact(784) {
         mean.iter_mut().zip(sample).for_each(|(m, v)| *m += v / n);
@@ -122,7 +130,10 @@ fn a_hidden_half_rebuilt_from_the_other_beats_the_mean_half() {
             ("right", [true, false], 392..784),
             ("left", [false, true], 0..392),
         ] {
-            let out = reconstruct(&model, &pairing.join(&test, labels, 28, 28, present));
+            let out = reconstruct(
+                &model,
+                &pairing.join(&test, labels, 28, 28, present).unwrap(),
+            );
             let (mut rebuilt, mut baseline) = (0.0f64, 0.0f64);
             for (sample, truth) in out.chunks_exact(784).zip(whole.chunks_exact(784)) {
                 for i in range.clone() {
@@ -147,13 +158,15 @@ fn an_exported_encoder_gives_the_same_codes() {
     let (_, model) = &image_label()[0];
     let exported = io::load(&io::save(&model.encoder_only())).unwrap();
     let test = digits().images(Split::Test);
-    let joined = Pairing::ImageLabel.join(
-        &test[..50 * 784],
-        digits().labels(Split::Test),
-        28,
-        28,
-        [true, false],
-    );
+    let joined = Pairing::ImageLabel
+        .join(
+            &test[..50 * 784],
+            &digits().labels(Split::Test)[..50],
+            28,
+            28,
+            [true, false],
+        )
+        .unwrap();
     let view = ArrayView2::from_shape((50, 794), &joined[..]).unwrap();
     assert_eq!(exported.encode(view), model.encode(view));
     assert_eq!(exported.modalities(), model.modalities());

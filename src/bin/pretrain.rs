@@ -1,9 +1,11 @@
-//! Trains the demo's ready models, one per kind, on the real digits, and
-//! writes them as safetensors files.
+//! Trains the demo's ready models, one per kind and one per multimodal
+//! pairing (undercomplete), on the real digits, and writes them as
+//! safetensors files.
 //!
 //! Usage: `pretrain <digits.bin> <out-dir> [epochs]`
 
 use autoencoder_lab::data::{Digits, Split};
+use autoencoder_lab::multimodal::Pairing;
 use autoencoder_lab::{io, recipes, train, Kind};
 use std::time::Instant;
 
@@ -45,6 +47,21 @@ fn run() -> Result<(), String> {
             examples / seconds,
             parts.reconstruction,
             parts.penalty
+        );
+    }
+
+    let labels = digits.labels(Split::Train);
+    for pairing in Pairing::ALL {
+        let start = Instant::now();
+        let trainer =
+            recipes::train_multimodal(Kind::Undercomplete, pairing, &images, labels, epochs)
+                .map_err(|e| e.to_string())?;
+        let path = format!("{out_dir}/{}.safetensors", pairing.name());
+        std::fs::write(&path, io::save(trainer.model())).map_err(|e| format!("{path}: {e}"))?;
+        println!(
+            "{:>13}: {epochs} epochs in {:.1} s → {path}",
+            pairing.name(),
+            start.elapsed().as_secs_f64()
         );
     }
     Ok(())

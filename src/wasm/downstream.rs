@@ -97,7 +97,7 @@ pub fn probe_accuracy_js(
 #[wasm_bindgen(js_name = fewPerClass)]
 pub fn few_per_class_js(labels: &[u8], per_class: f64, seed: f64) -> Result<Vec<u32>, JsError> {
     let per_class = whole("fewPerClass", "perClass", per_class, 1 << 24)?;
-    let seed = whole("fewPerClass", "seed", seed, 1 << 53)?;
+    let seed = whole("fewPerClass", "seed", seed, u32::MAX as usize)?;
     let chosen = few_per_class(labels, per_class, seed as u64);
     Ok(chosen.into_iter().map(|i| i as u32).collect())
 }
