@@ -147,7 +147,7 @@ function pretrainModels() {
   const models = join(root, 'www', 'models');
   const stamp = newest(models);
   const sources = Math.max(newest(join(root, 'src')), newest(join(root, 'data', 'digits.bin')));
-  if (existsSync(join(models, 'contractive.safetensors')) && stamp >= sources) return;
+  if (existsSync(join(models, 'halves.safetensors')) && stamp >= sources) return;
   mkdirSync(models, { recursive: true });
   run('cargo', ['run', '--release', '--bin', 'pretrain', '--', 'data/digits.bin', 'www/models']);
 }
