@@ -15,7 +15,6 @@ export function init(source?: string | URL | BufferSource): Promise<void>;
 export class Autoencoder {
   private constructor();
   static fromBytes(bytes: Uint8Array): Autoencoder;
-  toBytes(): Uint8Array;
   readonly inputSize: number;
   readonly codeSize: number;
   readonly parameterCount: number;

@@ -15,7 +15,9 @@ use crate::config_json;
 use crate::error::Error;
 use crate::model::{Autoencoder, Dense};
 use ndarray::{Array1, Array2};
-use serde_json::{json, Map, Value};
+#[cfg(feature = "training")]
+use serde_json::json;
+use serde_json::{Map, Value};
 
 /// The version written into new files; files of this version or older load.
 pub const FORMAT_VERSION: u32 = 1;
@@ -41,7 +43,9 @@ fn layer_names(encoder_len: usize, total: usize) -> Vec<String> {
         .collect()
 }
 
-/// Writes `model` as a safetensors file.
+/// Writes `model` as a safetensors file. (Not in the inference-only build,
+/// which only reads model files: writing JSON costs it about 10 KB.)
+#[cfg(feature = "training")]
 pub fn save(model: &Autoencoder) -> Vec<u8> {
     let names = layer_names(model.encoder_len(), model.layers().len());
     let mut header = Map::new();

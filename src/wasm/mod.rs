@@ -64,12 +64,6 @@ impl JsAutoencoder {
         })
     }
 
-    /// Writes a safetensors model file.
-    #[wasm_bindgen(js_name = toBytes)]
-    pub fn to_bytes(&self) -> Vec<u8> {
-        io::save(&self.inner)
-    }
-
     #[wasm_bindgen(getter, js_name = inputSize)]
     pub fn input_size(&self) -> usize {
         self.inner.input_size()

@@ -107,6 +107,12 @@ fn now_ms() -> f64 {
 
 #[wasm_bindgen(js_class = Autoencoder)]
 impl JsAutoencoder {
+    /// Writes a safetensors model file.
+    #[wasm_bindgen(js_name = toBytes)]
+    pub fn to_bytes(&self) -> Vec<u8> {
+        crate::io::save(&self.inner)
+    }
+
     /// A freshly initialised model from a config object.
     #[wasm_bindgen(constructor)]
     pub fn new(config: JsValue) -> Result<JsAutoencoder, JsError> {
