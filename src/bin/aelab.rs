@@ -362,7 +362,6 @@ fn fresh_model(args: &TrainArgs, input_size: usize) -> Result<Autoencoder, Strin
         code_activation: args.activation.map(activation),
         modalities: args.pairing.map(|p| pairing(p).modalities(28, 28)),
         modality_dropout: args.modality_dropout,
-        ..Default::default()
     };
     let mut config = preset(kind, &options).map_err(|e| e.to_string())?;
     config.init = match args.init {
