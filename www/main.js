@@ -2,6 +2,8 @@
  * The autoencoder-lab demo: draw a digit (or take a real test digit), add noise, and
  * watch four kinds of autoencoder rebuild it; retrain each of them, on the built-in
  * digits or on IDX files the person loads; save, load, drop, export and keep models.
+ * Below: two shared-code models rebuild a missing label, image or half of the digit,
+ * and the cards' encoders are probed with a linear classifier and mapped in 2-D.
  *
  * Hooks for tests (kept stable):
  *   #pad                        the drawing canvas, 280×280 canvas pixels
@@ -36,15 +38,52 @@
  *                               ready or unavailable. Inside: .kept-note, and
  *                               .kept-list > li[data-id][data-kind][data-test-loss],
  *                               each with .name, .details, and .use, .delete buttons
+ *   #shared-code                the shared-code section; data-state is loading or ready
+ *     #label-bars > li[data-digit][data-value]   the label rebuilt from the image alone,
+ *                               a probability per digit; the likeliest has data-predicted
+ *     #label-prediction[data-label]   that label in words (no data-label while blank)
+ *     #label-buttons > button[data-digit]   rebuild an image from that label alone;
+ *                               aria-pressed marks the one shown
+ *     #image-from-label[data-label]   the 28×28 canvas of that image
+ *     input[name=hide-half][value=left|right]   which half the halves model does not see
+ *     #halves-rebuilt           28×28: the seen half, the hidden half rebuilt (blue);
+ *                               #halves-view[data-hidden] says which; #halves-truth the
+ *                               whole digit; #halves-error[data-value][data-blank] the
+ *                               squared error of the rebuilt half and of a black half
+ *     #shared-retrain           form, data-state ready or training: #shared-pairing,
+ *                               #shared-kind, #shared-epochs, #shared-retrain-button,
+ *                               #shared-cancel, #shared-progress, #shared-training-status
+ *     #shared-models > li[data-pairing][data-source]   where each model comes from:
+ *                               "as shipped", "untrained" or "retrained as K for N epochs"
+ *   #downstream                 the encoder downstream. Inside:
+ *     #probe-measure            fits linear probes in a worker (probe-worker.js)
+ *     #probe-table              data-state empty, measuring, done or error; rows
+ *                               tr[data-features=K|pixels] (data-stale once K's model
+ *                               changed), cells td[data-per-class=10|100|all][data-value]
+ *     #probe-status             progress and errors of the measure
+ *     #code-map-kind            the card whose codes are mapped
+ *     #code-map                 canvas, data-encoder (K) and data-points (2000); focusable:
+ *                               arrow keys go to the nearest dot that way
+ *     #code-map-digit[data-index][data-label]   the digit of the dot pointed at, with
+ *                               #code-map-preview its 28×28 canvas
  *   window.demo = {
  *     ready: Promise<void>      resolves once the models are in place
  *     models: { K: Autoencoder }   the models shown now (replaced on retrain or load)
+ *     sharedModels: { 'image-label': Autoencoder, halves: Autoencoder }   likewise
  *     digits: Digits            the built-in digits
  *     lastInput(), lastModelInput(): Float32Array(784)   before and after noise
  *     lastCode(K), lastReconstruction(K): Float32Array   as last drawn
  *     showTestDigit(index)      shows test digit `index` and updates at once
  *     trainingData(): { images: Float32Array | null, count, source }   what a retrain
  *                               uses (images null: the built-in digits)
+ *     lastLabelProbabilities(): Float32Array(10) | null   as last drawn (null: blank)
+ *     lastImageFromLabel(): { label, image: Float32Array(784) }
+ *     lastHalves(): { hidden, truth, shown }   the digit, and the picture of
+ *                               #halves-rebuilt (784 values each)
+ *     probeResults: Promise<{ K | pixels: { 10, 100, all } }> | null   the last
+ *                               measure's test accuracies (fractions)
+ *     codeMapPoints(): [{ index, label, x, y }]   the dots, x and y in CSS pixels of
+ *                               #code-map
  *   }
  */
 import {
@@ -57,13 +96,18 @@ import {
   presetConfig,
 } from '../pkg/index.js';
 import { ModelCard } from './card.js';
+import { CodeMap } from './code-map.js';
 import { refuseStrayDrops } from './files.js';
 import { KeptModels } from './kept-models.js';
 import { DrawingPad } from './pad.js';
 import { drawDigit } from './pictures.js';
+import { ProbeTable } from './probe-table.js';
+import { SharedCode } from './shared-code.js';
+import { SharedTraining, sharedConfig } from './shared-training.js';
 import { TrainingData } from './training-data.js';
 
 const KINDS = ['undercomplete', 'sparse', 'denoising', 'contractive'];
+const PAIRINGS = ['image-label', 'halves'];
 const SIDE = 28;
 
 const page = {
@@ -73,6 +117,13 @@ const page = {
   pad: new DrawingPad(byId('pad'), onPadChange),
   trainingData: null,
   kept: new KeptModels(byId('kept-models'), { report: showStatus, use: useKept }),
+  shared: new SharedCode(byId('shared-code')),
+  sharedTraining: new SharedTraining(byId('shared-retrain'), {
+    onTrained: (pairing, model, source) => page.shared.setModel(pairing, model, source),
+    report: showStatus,
+  }),
+  probes: null,
+  codeMap: null,
 
   /** The test digit shown, `{ index, label, image }`, or null while drawing. */
   testDigit: null,
@@ -91,6 +142,14 @@ const demo = {
   lastReconstruction: (kind) => page.cards.get(kind)?.lastReconstruction ?? null,
   showTestDigit,
   trainingData: () => page.trainingData?.current() ?? null,
+  sharedModels: page.shared.models,
+  lastLabelProbabilities: () => page.shared.lastProbabilities,
+  lastImageFromLabel: () => page.shared.lastImageFromLabel,
+  lastHalves: () => page.shared.lastHalves,
+  get probeResults() {
+    return page.probes?.last ?? null;
+  },
+  codeMapPoints: () => page.codeMap?.points() ?? [],
 };
 window.demo = demo;
 
@@ -100,52 +159,66 @@ demo.ready.catch((error) => {
   showStatus(`Could not start the demo: ${messageOf(error)}`, 'error');
 });
 
-/** Loads the wasm module, the digits and the four models, then shows a test digit. */
+/**
+ * Loads the wasm module, the digits, the four models and the two shared-code models,
+ * then shows a test digit.
+ */
 async function start() {
   showStatus('Loading the WebAssembly module…', 'loading');
   await init();
 
   showStatus('Loading the digits and the models…', 'loading');
-  const [digits, { models, failures }] = await Promise.all([loadDigits(), loadModels()]);
+  const [digits, cards, shared] = await Promise.all([
+    loadDigits(),
+    loadModels(KINDS, (kind) => presetConfig(kind)),
+    loadModels(PAIRINGS, (pairing) => sharedConfig('undercomplete', pairing)),
+  ]);
   page.digits = digits;
   demo.digits = digits;
   page.trainingData = makeTrainingData(digits);
+  makeDownstream(digits);
   makeCards(digits.images('test'));
   for (const [kind, card] of page.cards) {
-    const how = failures.has(kind) ? 'untrained' : 'as shipped';
-    card.setModel(models[kind], `${card.title}, ${how}`);
+    const how = cards.failures.has(kind) ? 'untrained' : 'as shipped';
+    card.setModel(cards.models[kind], `${card.title}, ${how}`);
+  }
+  for (const pairing of PAIRINGS) {
+    const how = shared.failures.has(pairing) ? 'untrained' : 'as shipped';
+    page.shared.setModel(pairing, shared.models[pairing], how);
   }
 
   page.ready = true;
   byId('random-digit').disabled = false;
+  page.probes.enable();
   showTestDigit(Math.floor(Math.random() * digits.testCount));
-  reportLoaded(failures);
+  reportLoaded(new Map([...cards.failures, ...shared.failures]));
   page.kept.refresh();
 }
 
 /**
- * Fetches the pretrained models beside this page; a kind whose file fails gets an
- * untrained model instead, and its failure (kind → message) is returned.
+ * Fetches the pretrained models `names` beside this page; a name whose file fails gets
+ * an untrained model of `configOf(name)` instead, and its failure (name → message) is
+ * returned.
  */
-async function loadModels() {
-  const results = await Promise.allSettled(KINDS.map(fetchModel));
+async function loadModels(names, configOf) {
+  const results = await Promise.allSettled(names.map(fetchModel));
   const models = {};
   const failures = new Map();
 
   results.forEach((result, i) => {
-    const kind = KINDS[i];
+    const name = names[i];
     if (result.status === 'fulfilled') {
-      models[kind] = result.value;
+      models[name] = result.value;
     } else {
-      failures.set(kind, messageOf(result.reason));
-      models[kind] = new Autoencoder(presetConfig(kind));
+      failures.set(name, messageOf(result.reason));
+      models[name] = new Autoencoder(configOf(name));
     }
   });
   return { models, failures };
 }
 
-async function fetchModel(kind) {
-  const url = new URL(`models/${kind}.safetensors`, import.meta.url);
+async function fetchModel(name) {
+  const url = new URL(`models/${name}.safetensors`, import.meta.url);
   const response = await fetch(url);
   if (!response.ok) throw new Error(`HTTP ${response.status} for ${url.pathname}`);
   return Autoencoder.fromBytes(new Uint8Array(await response.arrayBuffer()));
@@ -154,10 +227,10 @@ async function fetchModel(kind) {
 function reportLoaded(failures) {
   if (failures.size > 0) {
     const which = [...failures].map(([kind, message]) => `${kind} (${message})`).join('; ');
-    showStatus(`Could not load: ${which}. Those cards hold untrained models.`, 'error');
+    showStatus(`Could not load: ${which}. Untrained models stand in for those.`, 'error');
     return;
   }
-  console.info('autoencoder-lab: loaded the four models from models/');
+  console.info('autoencoder-lab: loaded the six models from models/');
   showStatus('Ready. Draw a digit, or pick a random test digit.');
 }
 
@@ -172,6 +245,8 @@ function makeCards(testImages) {
       report: showStatus,
       onModelChange: () => {
         demo.models[kind] = card.model;
+        page.codeMap.modelChanged(kind);
+        page.probes.modelChanged(kind);
         scheduleRender();
       },
       trainingData: () => page.trainingData.current(),
@@ -179,6 +254,20 @@ function makeCards(testImages) {
     });
     page.cards.set(kind, card);
   }
+}
+
+/** The linear-probe table and the code map of "The encoder downstream". */
+function makeDownstream(digits) {
+  const root = byId('downstream');
+  const model = (kind) => page.cards.get(kind)?.model ?? null;
+  const encoders = KINDS.map((kind) => ({ kind, title: kind[0].toUpperCase() + kind.slice(1) }));
+
+  page.probes = new ProbeTable(root, { encoders, model, report: showStatus });
+  page.codeMap = new CodeMap(root, {
+    images: digits.images('test'),
+    labels: digits.labels('test'),
+    model,
+  });
 }
 
 /** The "Training data" section, starting with the built-in train digits. */
@@ -277,6 +366,7 @@ function onKeyDown(event) {
 function onResize() {
   scheduleRender();
   for (const card of page.cards.values()) card.training.redraw();
+  page.codeMap?.redraw();
 }
 
 /** Draws the input and every card at the next animation frame (once per frame). */
@@ -303,6 +393,7 @@ function render() {
   drawDigit(byId('input-clean'), page.input);
   drawDigit(byId('input-noisy'), page.modelInput);
   for (const card of page.cards.values()) card.show(page.modelInput);
+  page.shared.show(page.input);
 }
 
 /** The 784 values the models see: the test digit, or the pad's ink made MNIST-like. */

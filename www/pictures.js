@@ -1,10 +1,16 @@
 /**
- * Pictures of the numbers: digits as pixels, a code `h` as bars, and a helper that
- * sizes a canvas to its place on the screen.
+ * Pictures of the numbers: digits as pixels (with a rebuilt half tinted), a code `h` as
+ * bars, and a helper that sizes a canvas to its place on the screen.
  */
 
 const BAR_COLOUR = '#2563eb';
 const AXIS_COLOUR = '#94a3b8';
+
+/** Ink and background of a rebuilt half: light blue on dark blue. */
+const REBUILT_INK = [191, 219, 254];
+const REBUILT_BACKGROUND = [23, 37, 84];
+const WHITE = [255, 255, 255];
+const BLACK = [0, 0, 0];
 
 /**
  * Draws `values` (row-major, in [0, 1]) white on black, one value a canvas pixel; CSS
@@ -20,6 +26,29 @@ export function drawDigit(canvas, values) {
   for (let i = 0; i < width * height; i++) {
     const level = Math.round(Math.min(Math.max(values[i], 0), 1) * 255);
     pixels.data.set([level, level, level, 255], 4 * i);
+  }
+  context.putImageData(pixels, 0, 0);
+}
+
+/**
+ * Draws a 28×28 digit whose `hidden` half was rebuilt by a model: the seen half white on
+ * black as `drawDigit` draws it, the rebuilt half light blue on dark blue.
+ * @param {HTMLCanvasElement} canvas 28×28
+ * @param {Float32Array} values 784 values in [0, 1], row-major
+ * @param {'left' | 'right'} hidden the half that was rebuilt
+ */
+export function drawHalves(canvas, values, hidden) {
+  const { width, height } = canvas;
+  const context = canvas.getContext('2d');
+  const pixels = context.createImageData(width, height);
+
+  for (let i = 0; i < width * height; i++) {
+    const level = Math.min(Math.max(values[i], 0), 1);
+    const rebuilt = (i % width < width / 2) === (hidden === 'left');
+    const rgb = rebuilt
+      ? mix(REBUILT_BACKGROUND, REBUILT_INK, level)
+      : mix(BLACK, WHITE, level);
+    pixels.data.set([...rgb, 255], 4 * i);
   }
   context.putImageData(pixels, 0, 0);
 }
@@ -73,4 +102,9 @@ export function fitCanvas(canvas) {
   context.setTransform(ratio, 0, 0, ratio, 0, 0);
   context.clearRect(0, 0, width, height);
   return { context, width, height };
+}
+
+/** The colour a fraction `t` of the way from `from` to `to` (RGB triples). */
+function mix(from, to, t) {
+  return from.map((channel, i) => Math.round(channel + (to[i] - channel) * t));
 }
