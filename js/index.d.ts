@@ -310,6 +310,26 @@ export class Pca {
   free(): void;
 }
 
+/** A probe run in a `TrainingWorker`, on the built-in digits (train part fits, test part scores). */
+export interface ProbeJob {
+  /** The model whose encoder gives the codes (omit to measure pixels only). */
+  modelBytes?: Uint8Array;
+  /** For a multimodal model: its pairing; the codes then come from the image alone. */
+  pairing?: Pairing;
+  /** Also measure raw pixels. */
+  pixels?: boolean;
+  /** Labels per class to fit on; null for all. Default [10, 100, null]. */
+  perClass?: (number | null)[];
+  options?: ProbeOptions;
+}
+
+/** Test accuracies, one per entry of `perClass`. */
+export interface ProbeResult {
+  perClass: (number | null)[];
+  codes?: number[];
+  pixels?: number[];
+}
+
 export interface WorkerProgress extends Progress {
   type: 'progress';
 }
@@ -341,6 +361,10 @@ export class TrainingWorker {
   constructor(options?: { workerUrl?: string | URL });
   onprogress: ((progress: WorkerProgress) => void) | null;
   train(job: TrainingJob): Promise<Uint8Array>;
+  /** Measures a linear classifier on a model's codes and on pixels, off the main thread. */
+  probe(job: ProbeJob): Promise<ProbeResult>;
+  /** Loads the wasm module and the built-in digits in the worker now: later jobs need no network. */
+  prepare(): Promise<null>;
   pause(): void;
   resume(): void;
   cancel(): void;

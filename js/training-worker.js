@@ -35,13 +35,36 @@ export class TrainingWorker {
    *   failure, on `cancel()`, on `terminate()`, or if a job is already running.
    */
   train(job) {
+    return this.#request('train', job);
+  }
+
+  /**
+   * Measures a linear classifier on a model's codes and on raw pixels, off the
+   * main thread.
+   * @param {import('./index.js').ProbeJob} job
+   * @returns {Promise<import('./index.js').ProbeResult>}
+   */
+  probe(job) {
+    return this.#request('probe', job);
+  }
+
+  /**
+   * Loads the wasm module and the built-in digits in the worker now, so that
+   * later jobs need no network (a page that must work offline once loaded).
+   * @returns {Promise<null>}
+   */
+  prepare() {
+    return this.#request('prepare', {});
+  }
+
+  #request(type, job) {
     if (this.#terminated) {
       return Promise.reject(new Error('this TrainingWorker was terminated'));
     }
     if (this.#job) {
       return Promise.reject(new Error('this TrainingWorker is already running a job'));
     }
-    return new Promise((resolve, reject) => this.#start(job, resolve, reject));
+    return new Promise((resolve, reject) => this.#start(type, job, resolve, reject));
   }
 
   /** Pauses the running job after its current chunk. */
@@ -68,7 +91,7 @@ export class TrainingWorker {
     this.#finish(new Error('the TrainingWorker was terminated'));
   }
 
-  #start(job, resolve, reject) {
+  #start(type, job, resolve, reject) {
     const id = ++this.#jobCount;
     const worker = this.#worker;
 
@@ -95,7 +118,7 @@ export class TrainingWorker {
     this.#job = { resolve, reject, removeListeners };
 
     try {
-      worker.postMessage({ type: 'train', id, job });
+      worker.postMessage({ type, id, job });
     } catch (error) {
       this.#finish(error);
     }
@@ -110,7 +133,7 @@ export class TrainingWorker {
         break;
       }
       case 'done':
-        this.#finish(null, message.bytes);
+        this.#finish(null, message.bytes ?? message.result);
         break;
       case 'cancelled':
         this.#finish(new Error('training cancelled'));
@@ -122,7 +145,7 @@ export class TrainingWorker {
   }
 
   /** Ends the running job: removes its listeners, then settles its promise. */
-  #finish(error, bytes) {
+  #finish(error, outcome) {
     const job = this.#job;
     if (!job) return;
 
@@ -130,6 +153,6 @@ export class TrainingWorker {
     job.removeListeners();
 
     if (error) job.reject(error);
-    else job.resolve(bytes);
+    else job.resolve(outcome);
   }
 }

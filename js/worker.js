@@ -6,14 +6,20 @@
  *
  * Messages in:
  *   { type: 'train', id, job }   job: a TrainingJob (index.d.ts); cancels any running job
+ *   { type: 'probe', id, job }   job: a ProbeJob (index.d.ts); cancels any running job
+ *   { type: 'prepare', id }      loads the wasm module and the built-in digits now, so
+ *                                later jobs need no network
  *   { type: 'pause' }, { type: 'resume' }, { type: 'cancel' }   act on the running job
  * Messages out (each carries the `id` of its job):
- *   { type: 'progress', id, ...Progress }   after every chunk
+ *   { type: 'progress', id, ...Progress }   after every chunk of training
  *   { type: 'done', id, bytes }             the trained model file (buffer transferred)
+ *   { type: 'done', id, result }            a probe's ProbeResult, or null for prepare
  *   { type: 'cancelled', id }
  *   { type: 'error', id, message }
  */
-import { init, Autoencoder, Trainer, loadDigits, pairInputs } from './index.js';
+import {
+  init, Autoencoder, Trainer, loadDigits, pairInputs, probeAccuracy,
+} from './index.js';
 
 const DEFAULT_CHUNK = 20;
 
@@ -21,12 +27,18 @@ const DEFAULT_CHUNK = 20;
 let current = null;
 
 let wasmReady = null;
-let builtInTrainImages = null;
+let builtInSplits = null;
 
 self.addEventListener('message', ({ data }) => {
   switch (data?.type) {
     case 'train':
-      run(data.id, data.job ?? {});
+      run(data.id, (state) => train(data.job ?? {}, state));
+      break;
+    case 'probe':
+      run(data.id, (state) => probe(data.job ?? {}, state));
+      break;
+    case 'prepare':
+      run(data.id, () => prepare());
       break;
     case 'pause':
       if (current) current.paused = true;
@@ -41,16 +53,21 @@ self.addEventListener('message', ({ data }) => {
   }
 });
 
-/** Runs one job to its end and posts how it ended; never rejects. */
-async function run(id, job) {
+/**
+ * Runs one job to its end and posts how it ended; never rejects. `work`
+ * resolves with model bytes, with `{ result }`, or with null when cancelled.
+ */
+async function run(id, work) {
   cancel(current);
   const state = { id, paused: false, cancelled: false, wake: null };
   current = state;
 
   try {
-    const bytes = await train(job, state);
-    if (bytes) {
-      self.postMessage({ type: 'done', id, bytes }, [bytes.buffer]);
+    const outcome = await work(state);
+    if (outcome instanceof Uint8Array) {
+      self.postMessage({ type: 'done', id, bytes: outcome }, [outcome.buffer]);
+    } else if (outcome) {
+      self.postMessage({ type: 'done', id, result: outcome.result });
     } else {
       self.postMessage({ type: 'cancelled', id });
     }
@@ -81,6 +98,51 @@ async function train(job, state) {
     return state.cancelled ? null : modelBytes(trainer);
   } finally {
     trainer.free();
+  }
+}
+
+/** Loads what jobs need, so that they run without the network afterwards. */
+async function prepare() {
+  await loadWasm();
+  await trainDigits();
+  return { result: null };
+}
+
+/**
+ * Test accuracy of a linear classifier on the job's model's codes of the
+ * built-in digits, and on their pixels, for each count of labels per class.
+ */
+async function probe(job, state) {
+  await loadWasm();
+  const train = await trainDigits();
+  const test = await testDigits();
+  const perClass = job.perClass ?? [10, 100, null];
+  const rows = {};
+
+  if (job.modelBytes) {
+    const model = Autoencoder.fromBytes(job.modelBytes);
+    try {
+      const codes = (digits) => model.encode(job.pairing === 'image-label'
+        ? pairInputs('image-label', digits.images, digits.labels, true, false)
+        : job.pairing ? pairInputs(job.pairing, digits.images, digits.labels, true, true)
+          : digits.images);
+      rows.codes = await accuracies(codes(train), codes(test), model.codeSize);
+    } finally {
+      model.free();
+    }
+  }
+  if (job.pixels) rows.pixels = await accuracies(train.images, test.images, 784);
+  return state.cancelled ? null : { result: { perClass, ...rows } };
+
+  async function accuracies(trainFeatures, testFeatures, width) {
+    const values = [];
+    for (const count of perClass) {
+      await nextTurn(state);
+      if (state.cancelled) return values;
+      values.push(probeAccuracy(trainFeatures, train.labels, testFeatures, test.labels,
+        width, 10, count ?? undefined, job.options ?? {}));
+    }
+    return values;
   }
 }
 
@@ -174,22 +236,33 @@ async function trainingInputs(job) {
   return job.pairing ? pairInputs(job.pairing, images, labels, true, true) : images;
 }
 
-/** The built-in train digits and labels, loaded once and kept for later jobs. */
-function trainDigits() {
-  builtInTrainImages ??= loadDigits().then(
+/** The built-in digits, both parts, loaded once and kept for later jobs. */
+function builtInDigits() {
+  builtInSplits ??= loadDigits().then(
     (digits) => {
       try {
-        return { images: digits.images('train'), labels: digits.labels('train') };
+        const part = (split) => ({ images: digits.images(split), labels: digits.labels(split) });
+        return { train: part('train'), test: part('test') };
       } finally {
         digits.free();
       }
     },
     (error) => {
-      builtInTrainImages = null;
+      builtInSplits = null;
       throw error;
     },
   );
-  return builtInTrainImages;
+  return builtInSplits;
+}
+
+/** The built-in train digits and their labels. */
+async function trainDigits() {
+  return (await builtInDigits()).train;
+}
+
+/** The built-in test digits and their labels. */
+async function testDigits() {
+  return (await builtInDigits()).test;
 }
 
 function messageOf(error) {

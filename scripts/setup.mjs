@@ -4,13 +4,14 @@
 //   2. the wasm32 target and the pinned wasm-bindgen CLI;
 //   3. the real digits, converted to data/digits.bin;
 //   4. the wasm package in pkg/ (release build, wasm-bindgen, wasm-opt);
-//   5. the demo's ready models in www/models/, trained natively.
+//   5. the demo's ready models in www/models/, trained natively, and copied
+//      into the package for its widgets.
 // Only Node's standard library is used, since step 1 may not have run yet.
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
-  copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync,
-  writeFileSync,
+  copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync,
+  statSync, writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
 
@@ -100,7 +101,7 @@ function buildPackage() {
   });
 
   for (const file of readdirSync(join(root, 'js'))) {
-    copyFileSync(join(root, 'js', file), join(pkg, file));
+    cpSync(join(root, 'js', file), join(pkg, file), { recursive: true });
   }
   copyFileSync(join(root, 'data', 'digits.bin'), join(pkg, 'digits.bin'));
   copyFileSync(join(root, 'LICENSE'), join(pkg, 'LICENSE'));
@@ -116,7 +117,7 @@ function packageFiles() {
   const generated = ['autoencoder_lab', 'autoencoder_lab_infer'].flatMap((name) => [
     `${name}.js`, `${name}.d.ts`, `${name}_bg.wasm`, `${name}_bg.wasm.d.ts`,
   ]);
-  return [...readdirSync(join(root, 'js')), ...generated, 'digits.bin', 'LICENSE'];
+  return [...readdirSync(join(root, 'js')), ...generated, 'digits.bin', 'models', 'LICENSE'];
 }
 
 function packageManifest() {
@@ -133,12 +134,15 @@ function packageManifest() {
     exports: {
       '.': { types: './index.d.ts', default: './index.js' },
       './infer': { types: './infer.d.ts', default: './infer.js' },
+      './widgets': { types: './widgets.d.ts', default: './widgets.js' },
+      './widgets.js': './widgets.js',
       './worker.js': './worker.js',
       './digits.bin': './digits.bin',
       './autoencoder_lab_bg.wasm': './autoencoder_lab_bg.wasm',
     },
     files: packageFiles(),
-    sideEffects: false,
+    // Importing the widgets defines their custom elements.
+    sideEffects: ['./widgets.js', './widgets/*.js'],
     keywords: ['autoencoder', 'webassembly', 'wasm', 'mnist', 'neural-network', 'browser'],
   };
 }
@@ -150,6 +154,15 @@ function pretrainModels() {
   if (existsSync(join(models, 'halves.safetensors')) && stamp >= sources) return;
   mkdirSync(models, { recursive: true });
   run('cargo', ['run', '--release', '--bin', 'pretrain', '--', 'data/digits.bin', 'www/models']);
+}
+
+/** The ready models go into the package too: `<ae-model pretrained>` loads them. */
+function packageModels() {
+  const models = join(root, 'www', 'models');
+  mkdirSync(join(pkg, 'models'), { recursive: true });
+  for (const file of readdirSync(models).filter((name) => name.endsWith('.safetensors'))) {
+    copyFileSync(join(models, file), join(pkg, 'models', file));
+  }
 }
 
 /** True while process `pid` runs. */
@@ -194,6 +207,7 @@ try {
   prepareDigits();
   buildPackage();
   pretrainModels();
+  packageModels();
 } catch (error) {
   console.error(`set-up failed: ${error.message}`);
   process.exit(1);

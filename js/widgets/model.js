@@ -1,0 +1,195 @@
+/**
+ * `<ae-model>`: one autoencoder that several widgets share. It shows nothing
+ * itself; widgets name it (`model="its id"`) or sit inside it. It also holds
+ * the digit being looked at, so one pad feeds every view of the model.
+ *
+ * Attributes (all optional):
+ *   kind          undercomplete (default), sparse, denoising or contractive
+ *   pretrained    start from the package's ready model of this kind (trained with
+ *                 the kind's default settings); the attributes below then say
+ *                 what a retrain trains
+ *   src           start from this model file (safetensors) instead
+ *   code-size     units of the code h (default 32; 64 with a pairing)
+ *   weight        L1 weight (sparse), β with `target` (sparse), or λ (contractive)
+ *   target        KL sparsity target ρ (makes the code sigmoid)
+ *   noise, noise-level   the corruption a denoising model trains with:
+ *                 gaussian, masking or saltPepper, and its level
+ *   pairing       image-label or halves: a multimodal model of the digits
+ *   seed          seed of the fresh weights (default 1)
+ * Without `pretrained` or `src` the model is fresh (untrained), rebuilt at once
+ * whenever an attribute changes.
+ *
+ * Events: `modelchange` (a new model is in place), `inputchange` (a new digit),
+ * `configchange` (an attribute that describes the model changed), `modelerror`
+ * (`detail.message` says what failed).
+ */
+import {
+  Autoencoder, init, loadDigits, pairInputs, pairedImages, pairingModalities, presetConfig,
+} from '../index.js';
+import { readBytes } from '../load.js';
+
+const CONFIG_ATTRIBUTES = ['kind', 'code-size', 'weight', 'target', 'noise', 'noise-level',
+  'pairing', 'seed'];
+const PAIRINGS = ['image-label', 'halves'];
+
+let digitsLoading = null;
+
+/** The package's built-in digits, loaded once for every widget of the page. */
+export function sharedDigits() {
+  digitsLoading ??= loadDigits().catch((error) => {
+    digitsLoading = null;
+    throw error;
+  });
+  return digitsLoading;
+}
+
+export class AeModel extends HTMLElement {
+  static observedAttributes = [...CONFIG_ATTRIBUTES, 'pretrained', 'src'];
+
+  #model = null;
+  #input = null;
+  #loads = 0;
+  #started = false;
+  #resolveReady;
+
+  constructor() {
+    super();
+    /** Resolves once the first model is in place. */
+    this.ready = new Promise((resolve) => {
+      this.#resolveReady = resolve;
+    });
+  }
+
+  connectedCallback() {
+    if (this.#started) return;
+    this.#started = true;
+    this.#load();
+  }
+
+  attributeChangedCallback(name, before, after) {
+    if (!this.#started || before === after) return;
+    if (CONFIG_ATTRIBUTES.includes(name)) this.dispatchEvent(new Event('configchange'));
+    if (!this.startsTrained || name === 'src' || name === 'pretrained') this.#load();
+  }
+
+  /** The model now, or null while the first one loads. Do not free it. */
+  get model() {
+    return this.#model;
+  }
+
+  /** The digit being looked at (784 values in [0, 1]), or null. */
+  get input() {
+    return this.#input;
+  }
+
+  /** 'image-label', 'halves' or null. */
+  get pairing() {
+    const pairing = this.getAttribute('pairing');
+    return PAIRINGS.includes(pairing) ? pairing : null;
+  }
+
+  /** True when the model comes from a file rather than fresh weights. */
+  get startsTrained() {
+    return this.hasAttribute('pretrained') || this.hasAttribute('src');
+  }
+
+  /** Shows `digit` (784 values in [0, 1]) in every view of this model; null clears. */
+  setInput(digit) {
+    this.#input = digit ? Float32Array.from(digit) : null;
+    this.dispatchEvent(new Event('inputchange'));
+  }
+
+  /** Puts `model` in place (this element then owns it) and frees the one before. */
+  replaceModel(model) {
+    const before = this.#model;
+    this.#model = model;
+    before?.free();
+    this.dispatchEvent(new Event('modelchange'));
+    this.#resolveReady();
+  }
+
+  /** The model config its attributes describe (what a retrain trains). */
+  config() {
+    const number = (name) => {
+      const text = this.getAttribute(name);
+      if (text === null || text.trim() === '') return undefined;
+      const value = Number(text);
+      if (!Number.isFinite(value)) {
+        throw new Error(`<ae-model ${name}="${text}">: ${name} must be a number`);
+      }
+      return value;
+    };
+    const pairing = this.pairing;
+    if (this.hasAttribute('pairing') && !pairing) {
+      throw new Error(`<ae-model pairing="${this.getAttribute('pairing')}">: `
+        + 'pairing must be image-label or halves');
+    }
+    const options = {
+      codeSize: number('code-size') ?? (pairing ? 64 : 32),
+      weight: number('weight'),
+      target: number('target'),
+      seed: number('seed') ?? 1,
+    };
+    const noise = this.getAttribute('noise');
+    if (noise) options.corruption = { kind: noise, level: number('noise-level') ?? 0.3 };
+    if (pairing) {
+      options.modalities = pairingModalities(pairing);
+      options.modalityDropout = 0.7;
+    }
+    for (const key of Object.keys(options)) {
+      if (options[key] === undefined) delete options[key];
+    }
+    return presetConfig(this.getAttribute('kind') ?? 'undercomplete', options);
+  }
+
+  /** The model's input for a digit: itself, or its modalities (a label left missing). */
+  modelInput(digits) {
+    const pairing = this.pairing;
+    if (!pairing) return digits;
+    const labels = new Uint8Array(digits.length / 784);
+    return pairInputs(pairing, digits, labels, true, pairing === 'halves');
+  }
+
+  /** Codes `[n, codeSize]` of digits `[n, 784]`. */
+  encodeDigits(digits) {
+    return this.#model.encode(this.modelInput(digits));
+  }
+
+  /** The digits `[n, 784]` the model rebuilds from digits `[n, 784]`. */
+  reconstructDigits(digits) {
+    const outputs = this.#model.reconstruct(this.modelInput(digits));
+    return this.pairing ? pairedImages(this.pairing, outputs) : outputs;
+  }
+
+  async #load() {
+    const load = ++this.#loads;
+    try {
+      await init();
+      const model = await this.#startingModel();
+      if (load !== this.#loads) {
+        model.free();
+        return;
+      }
+      this.replaceModel(model);
+    } catch (error) {
+      if (load !== this.#loads) return;
+      const message = error instanceof Error ? error.message : String(error);
+      this.dispatchEvent(new CustomEvent('modelerror', { detail: { message } }));
+    }
+  }
+
+  async #startingModel() {
+    const src = this.getAttribute('src');
+    if (src) return Autoencoder.fromBytes(await readBytes(new URL(src, document.baseURI)));
+    if (!this.hasAttribute('pretrained')) return new Autoencoder(this.config());
+
+    const name = this.pairing ?? this.getAttribute('kind') ?? 'undercomplete';
+    if (!/^[a-z-]+$/.test(name)) throw new Error(`<ae-model kind="${name}">: unknown kind`);
+    const url = new URL(`../models/${name}.safetensors`, import.meta.url);
+    try {
+      return Autoencoder.fromBytes(await readBytes(url));
+    } catch (error) {
+      throw new Error(`no ready model for kind "${name}" (${error.message})`);
+    }
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * `<ae-trainer>`: retrains its `<ae-model>` from fresh weights, as the model's
+ * attributes describe it, in a Web Worker, with a live loss curve split into
+ * reconstruction and penalty. Every view of the model shows the new one.
+ *
+ * Attributes: epochs (default 2), learning-rate (3e-3), batch-size (64),
+ * seed (7), `auto` (retrain whenever the model's attributes change, e.g. a
+ * slider moving λ), label (the button's text, default "Train").
+ * Parts: button, progress, chart. Events: `trainingdone`, `trainingerror`.
+ */
+import { Autoencoder, TrainingWorker } from '../index.js';
+import { themeColour } from './draw.js';
+import { LossChart } from './loss-chart.js';
+import { ModelView } from './view.js';
+
+/** How long `auto` waits after the last change before it retrains. */
+const SETTLE_MS = 250;
+
+export class AeTrainer extends ModelView {
+  static style = `
+.chart { width: 100%; height: var(--ae-chart-height, 7em); display: block; }
+progress { width: 100%; accent-color: var(--accent); }
+.controls { display: flex; gap: 0.5em; align-items: center; flex-wrap: wrap; }
+`;
+
+  #worker = null;
+  #prepared = null;
+  #chart = null;
+  #running = false;
+  #again = false;
+  #timer = 0;
+  #onConfigChange = () => this.#scheduleAuto();
+
+  template() {
+    return `
+<div class="controls">
+  <button class="train" part="button" type="button">Train</button>
+  <button class="cancel" part="button" type="button" hidden>Cancel</button>
+  <span class="note readout" part="caption" aria-live="polite">The loss curve appears
+  here while the model trains.</span>
+</div>
+<progress class="progress" part="progress" max="1" value="0"></progress>
+<canvas class="chart" part="chart" role="img" aria-label="Loss during training"></canvas>`;
+  }
+
+  setUp() {
+    this.part('.train').textContent = this.getAttribute('label') ?? 'Train';
+    this.part('.train').addEventListener('click', () => this.train());
+    this.part('.cancel').addEventListener('click', () => this.#worker?.cancel());
+    this.#chart = new LossChart(this.part('.chart'), () => ({
+      reconstruction: themeColour(this, '--ae-accent', '#2563eb'),
+      penalty: themeColour(this, '--ae-penalty', '#f59e0b'),
+      text: themeColour(this, '--ae-muted', '#475569'),
+    }));
+  }
+
+  modelChanged() {
+    if (this.#worker) return;
+    this.#worker = new TrainingWorker();
+    this.#worker.onprogress = (progress) => this.#progress(progress);
+    this.hub.addEventListener('configchange', this.#onConfigChange);
+    // Loads the wasm module and the digits in the worker now: a page that was
+    // loaded can then train offline.
+    this.#prepared = this.#worker.prepare()
+      .catch((error) => this.say(`training worker: ${error.message}`));
+  }
+
+  tearDown() {
+    clearTimeout(this.#timer);
+    this.#worker?.terminate();
+    this.#worker = null;
+    for (const hub of this.hubs) hub.removeEventListener('configchange', this.#onConfigChange);
+  }
+
+  get epochs() {
+    return positive(this.getAttribute('epochs'), 2);
+  }
+
+  /** Trains a fresh model as the `<ae-model>` describes it; resolves when it is in place. */
+  async train() {
+    if (!this.#worker) return;
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    this.#running = true;
+    this.#showRunning(true);
+    this.say('');
+    try {
+      await this.#prepared;
+      const bytes = await this.#worker.train(this.#job());
+      this.hub.replaceModel(Autoencoder.fromBytes(bytes));
+      this.dispatchEvent(new Event('trainingdone'));
+    } catch (error) {
+      if (!/cancelled|terminated/.test(error.message)) {
+        this.say(`training failed: ${error.message}`);
+        this.dispatchEvent(new CustomEvent('trainingerror', { detail: { message: error.message } }));
+      }
+    } finally {
+      this.#running = false;
+      this.#showRunning(false);
+    }
+    if (this.#again) {
+      this.#again = false;
+      await this.train();
+    }
+  }
+
+  #job() {
+    const number = (name, fallback) => positive(this.getAttribute(name), fallback);
+    const job = {
+      config: this.hub.config(),
+      options: {
+        optimizer: { kind: 'adam', learningRate: number('learning-rate', 3e-3) },
+        batchSize: number('batch-size', 64),
+        seed: number('seed', 7),
+      },
+      epochs: this.epochs,
+    };
+    if (this.hub.pairing) job.pairing = this.hub.pairing;
+    this.#chart.reset(this.epochs);
+    return job;
+  }
+
+  #progress(progress) {
+    this.#chart.add(progress);
+    const done = progress.epoch + progress.epochProgress;
+    this.part('.progress').value = Math.min(done / this.epochs, 1);
+    this.part('.readout').textContent = `epoch ${done.toFixed(1)} of ${this.epochs}: `
+      + `loss ${progress.loss.toFixed(4)} (reconstruction ${progress.reconstruction.toFixed(4)}`
+      + ` + penalty ${progress.penalty.toFixed(4)}), `
+      + `${Math.round(progress.examplesPerSecond)} examples/s`;
+  }
+
+  #showRunning(running) {
+    this.toggleAttribute('training', running);
+    this.part('.cancel').hidden = !running;
+    if (running) this.part('.progress').value = 0;
+  }
+
+  #scheduleAuto() {
+    if (!this.hasAttribute('auto')) return;
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => this.train(), SETTLE_MS);
+  }
+}
+
+function positive(text, fallback) {
+  const value = Number(text);
+  return text !== null && Number.isFinite(value) && value > 0 ? value : fallback;
+}

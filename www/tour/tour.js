@@ -1,0 +1,28 @@
+/**
+ * The tour pages' glue: defines the widgets, and ties each form control with
+ * `data-sets="modelId.attribute"` to that attribute of that `<ae-model>`, so
+ * moving a slider retrains the model (its `<ae-trainer auto>` sees the change).
+ * A range input with `data-values="a,b,c"` picks from those values by position.
+ *
+ * Hook for tests: `window.tour.ready` resolves once every model is in place.
+ */
+import '../../pkg/widgets.js';
+
+for (const control of document.querySelectorAll('[data-sets]')) {
+  const [id, attribute] = control.dataset.sets.split('.');
+  const model = document.getElementById(id);
+  const output = control.id ? document.querySelector(`output[for="${control.id}"]`) : null;
+  const value = () => {
+    const values = control.dataset.values?.split(',');
+    return values ? values[Number(control.value)] : control.value;
+  };
+  const show = () => {
+    if (output) output.textContent = value();
+  };
+  control.addEventListener('input', show);
+  control.addEventListener('change', () => model.setAttribute(attribute, value()));
+  show();
+}
+
+const models = [...document.querySelectorAll('ae-model')];
+window.tour = { ready: Promise.all(models.map((model) => model.ready)).then(() => {}) };
