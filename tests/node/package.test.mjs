@@ -4,13 +4,10 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-const PKG = fileURLToPath(new URL('../../pkg/', import.meta.url));
+import { installPackedPackage, run } from '../packed.mjs';
 
 // What the user's script prints, as JSON on its one line of output.
 const USER_SCRIPT = `
@@ -46,54 +43,27 @@ console.log(JSON.stringify({
 }));
 `;
 
-let folder;
+let installed;
 let packed;
 let project;
 let results;
 
-/** Runs `command` in `cwd`, returning its standard output; throws with its stderr. */
-function run(command, args, cwd) {
-  return execFileSync(command, args, {
-    cwd,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: 120_000,
-  });
-}
-
 before(() => {
-  folder = mkdtempSync(join(tmpdir(), 'autoencoder-lab-package-'));
-  const cache = join(folder, 'npm-cache');
-  const tarballs = join(folder, 'tarballs');
-  project = join(folder, 'project');
-  mkdirSync(tarballs);
-  mkdirSync(project);
-
-  // A separate npm cache keeps the user's own cache untouched.
-  [packed] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', tarballs,
-    '--cache', cache], PKG));
-
-  writeFileSync(join(project, 'package.json'), JSON.stringify({
-    name: 'autoencoder-lab-user',
-    private: true,
-    type: 'module',
-  }, null, 2));
-  run('npm', ['install', join(tarballs, packed.filename), '--no-audit', '--no-fund',
-    '--cache', cache], project);
-
+  installed = installPackedPackage('autoencoder-lab-package-');
+  ({ project, packed } = installed);
   writeFileSync(join(project, 'user.mjs'), USER_SCRIPT);
   results = JSON.parse(run(process.execPath, ['user.mjs'], project));
 });
 
-after(() => {
-  if (folder) rmSync(folder, { recursive: true, force: true });
-});
+after(() => installed?.remove());
 
 test('the tarball holds the code, types, workers, wasm and digits', () => {
   assert.equal(packed.name, 'autoencoder-lab');
   const files = new Set(packed.files.map((file) => file.path));
   for (const file of ['package.json', 'index.js', 'index.d.ts', 'worker.js',
-    'training-worker.js', 'autoencoder_lab.js', 'autoencoder_lab_bg.wasm', 'digits.bin']) {
+    'training-worker.js', 'autoencoder_lab.js', 'autoencoder_lab_bg.wasm', 'digits.bin',
+    'widgets.js', 'widgets.d.ts', 'widgets/model.js', 'models/sparse.safetensors',
+    'models/image-label.safetensors']) {
     assert.ok(files.has(file), `${file} is missing from ${[...files].join(', ')}`);
   }
   const installed = join(project, 'node_modules', 'autoencoder-lab');
