@@ -63,3 +63,40 @@ export class AeProbe extends ModelView {
   readonly result: ProbeResult | null;
   measure(): Promise<ProbeResult | null>;
 }
+
+// The pieces the widgets are drawn with, for pages that build views of their own.
+
+/** Strokes on a canvas (mouse, touch, pen), undone one at a time; ink in the alpha channel. */
+export class DrawingPad {
+  constructor(canvas: HTMLCanvasElement, onChange: () => void);
+  readonly canvas: HTMLCanvasElement;
+  readonly isEmpty: boolean;
+  rgba(): Uint8ClampedArray;
+  clear(): void;
+  undo(): void;
+  /** Shows a `size`×`size` grayscale image (values in [0, 1]) in place of the strokes. */
+  showImage(values: ArrayLike<number>, size: number): void;
+}
+
+/** A live loss curve: reconstruction, with the penalty stacked on top, against epochs. */
+export class LossChart {
+  constructor(canvas: HTMLCanvasElement,
+    colours?: () => { reconstruction: string; penalty: string; text: string });
+  reset(epochs: number): void;
+  add(progress: { epoch: number; epochProgress: number; reconstruction: number; penalty: number }): void;
+  draw(): void;
+}
+
+/** Values in [0, 1], white on black, one per canvas pixel. */
+export function drawDigit(canvas: HTMLCanvasElement, values: ArrayLike<number>): void;
+/** A 28×28 digit whose `hidden` half was rebuilt, that half tinted blue. */
+export function drawHalves(canvas: HTMLCanvasElement, values: ArrayLike<number>,
+  hidden: 'left' | 'right'): void;
+/** Weights of any sign: light positive, dark negative, grey zero. */
+export function drawWeights(canvas: HTMLCanvasElement, weights: ArrayLike<number>): void;
+/** One bar per value; `highlight` marks one bar in `highlightColour`. */
+export function drawBars(canvas: HTMLCanvasElement, values: ArrayLike<number>,
+  colours: { bar: string; axis: string; highlight?: number; highlightColour?: string }): void;
+/** Sizes a canvas's buffer to its CSS box × devicePixelRatio; null while not laid out. */
+export function fitCanvas(canvas: HTMLCanvasElement):
+  { context: CanvasRenderingContext2D; width: number; height: number } | null;

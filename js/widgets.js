@@ -18,6 +18,9 @@ import { AePad } from './widgets/pad.js';
 import { AeProbe } from './widgets/probe.js';
 import { AeHalves, AeLabel } from './widgets/shared.js';
 import { AeTrainer } from './widgets/trainer.js';
+import { drawBars, drawDigit, drawHalves, drawWeights, fitCanvas } from './widgets/draw.js';
+import { DrawingPad } from './widgets/drawing-pad.js';
+import { LossChart } from './widgets/loss-chart.js';
 import { ModelView } from './widgets/view.js';
 import { AeCode, AeFilters, AeNoise, AeReconstruction } from './widgets/views.js';
 
@@ -44,3 +47,6 @@ export {
   AeCode, AeCodeMap, AeFilters, AeHalves, AeLabel, AeModel, AeNoise, AePad, AeProbe,
   AeReconstruction, AeTrainer, ModelView,
 };
+
+// The pieces the widgets are drawn with, for pages that build views of their own.
+export { DrawingPad, LossChart, drawBars, drawDigit, drawHalves, drawWeights, fitCanvas };

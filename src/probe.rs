@@ -8,8 +8,8 @@
 //! blows up pixels that are almost always blank, and costs pixels 2 points.)
 
 use crate::activation::{softmax_in_place, Activation};
-use crate::error::{check_finite, Error};
-use crate::model::Dense;
+use crate::error::Error;
+use crate::model::{Autoencoder, Dense};
 use crate::objective::Grad;
 use crate::optim::{Optimizer, OptimizerConfig};
 use crate::rng::Rng;
@@ -255,15 +255,10 @@ fn view<'a>(
     values: &'a [f32],
     width: usize,
 ) -> Result<ArrayView2<'a, f32>, Error> {
-    if width == 0 || values.is_empty() || values.len() % width != 0 {
-        return Err(Error::shape(
-            op,
-            format!("a non-empty multiple of {width} values"),
-            values.len(),
-        ));
+    if width == 0 {
+        return Err(Error::shape(op, "features at least one value wide", 0));
     }
-    check_finite(op, values)?;
-    Ok(ArrayView2::from_shape((values.len() / width, width), values).expect("length checked"))
+    Autoencoder::batch_view(op, values, width)
 }
 
 /// The indices of `per_class` rows of each class (fewer if a class has

@@ -6,7 +6,7 @@ use autoencoder_lab::multimodal::Pairing;
 use autoencoder_lab::optim::OptimizerConfig;
 use autoencoder_lab::probe::{argmax, probe_accuracy, ProbeConfig};
 use autoencoder_lab::{
-    idx, io, preset, train, Autoencoder, Kind, PresetOptions, TrainConfig, Trainer,
+    idx, io, preset, recipes, train, Autoencoder, Kind, PresetOptions, TrainConfig, Trainer,
 };
 use ndarray::ArrayView2;
 use std::path::{Path, PathBuf};
@@ -247,16 +247,10 @@ fn a_paired_model_trains_like_the_library_and_eval_rebuilds_each_modality() {
     let inputs = Pairing::ImageLabel
         .join(&images, labels, 28, 28, [true, true])
         .unwrap();
+    // The command line trains with the recipe's optimiser (Adam 3e-3).
     let config = TrainConfig {
-        optimizer: OptimizerConfig::Adam {
-            learning_rate: 3e-3,
-            beta1: 0.9,
-            beta2: 0.999,
-            epsilon: 1e-7,
-            weight_decay: 0.0,
-        },
         seed: 3,
-        ..TrainConfig::default()
+        ..recipes::train_config()
     };
     let mut trainer = Trainer::new(model, &inputs, config).unwrap();
     trainer.step(40).unwrap();

@@ -4,7 +4,7 @@
 //! `cargo test --release --test digits -- --nocapture` prints it.
 
 use autoencoder_lab::corruption::corrupt_in_place;
-use autoencoder_lab::data::{Digits, Split};
+use autoencoder_lab::data::Split;
 use autoencoder_lab::objective::mean_jacobian_norm;
 use autoencoder_lab::probe::{probe_accuracy, ProbeConfig};
 use autoencoder_lab::rng::Rng;
@@ -17,13 +17,7 @@ mod common;
 
 const EPOCHS: usize = 10;
 
-fn digits() -> &'static Digits {
-    static DIGITS: OnceLock<Digits> = OnceLock::new();
-    DIGITS.get_or_init(|| {
-        let bytes = std::fs::read(common::digits_path()).expect("digits file");
-        Digits::parse(&bytes).expect("valid digits file")
-    })
-}
+use common::digits;
 
 struct Measured {
     model: Autoencoder,

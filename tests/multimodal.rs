@@ -4,7 +4,7 @@
 //! 2,000 test digits. `cargo test --release --test multimodal -- --nocapture`
 //! prints the numbers the README states.
 
-use autoencoder_lab::data::{Digits, Split};
+use autoencoder_lab::data::Split;
 use autoencoder_lab::multimodal::{Pairing, CLASSES};
 use autoencoder_lab::probe::{argmax, Probe, ProbeConfig};
 use autoencoder_lab::{io, recipes, Autoencoder, Kind};
@@ -15,13 +15,7 @@ mod common;
 
 const EPOCHS: usize = 10;
 
-fn digits() -> &'static Digits {
-    static DIGITS: OnceLock<Digits> = OnceLock::new();
-    DIGITS.get_or_init(|| {
-        let bytes = std::fs::read(common::digits_path()).expect("digits file");
-        Digits::parse(&bytes).expect("valid digits file")
-    })
-}
+use common::digits;
 
 fn trained(kind: Kind, pairing: Pairing) -> Autoencoder {
     let train = digits().images(Split::Train);

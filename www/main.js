@@ -99,7 +99,7 @@ import { ModelCard } from './card.js';
 import { CodeMap } from './code-map.js';
 import { refuseStrayDrops } from './files.js';
 import { KeptModels } from './kept-models.js';
-import { DrawingPad } from './pad.js';
+import { DrawingPad } from '../pkg/widgets.js';
 import { drawDigit } from './pictures.js';
 import { ProbeTable } from './probe-table.js';
 import { SharedCode } from './shared-code.js';

@@ -3,7 +3,7 @@
  * their progress, speed and live loss curve, with pause, resume and cancel.
  */
 import { TrainingWorker } from '../pkg/index.js';
-import { LossChart } from './loss-chart.js';
+import { LossChart } from '../pkg/widgets.js';
 
 /** Runs one training job at a time for a card and shows how it goes. */
 export class TrainingPanel {

@@ -34,6 +34,41 @@ export function drawDigit(canvas, values) {
   context.putImageData(pixels, 0, 0);
 }
 
+/** Ink and background of a rebuilt half: light blue on dark blue. */
+const REBUILT_INK = [191, 219, 254];
+const REBUILT_BACKGROUND = [23, 37, 84];
+const WHITE = [255, 255, 255];
+const BLACK = [0, 0, 0];
+
+/**
+ * Draws a 28×28 digit whose `hidden` half was rebuilt by a model: the seen
+ * half white on black as `drawDigit` draws it, the rebuilt half light blue on
+ * dark blue.
+ * @param {HTMLCanvasElement} canvas 28×28
+ * @param {ArrayLike<number>} values 784 values in [0, 1], row-major
+ * @param {'left' | 'right'} hidden the half that was rebuilt
+ */
+export function drawHalves(canvas, values, hidden) {
+  const { width, height } = canvas;
+  const context = canvas.getContext('2d');
+  const pixels = context.createImageData(width, height);
+
+  for (let i = 0; i < width * height; i++) {
+    const level = Math.min(Math.max(values[i], 0), 1);
+    const rebuilt = (i % width < width / 2) === (hidden === 'left');
+    const rgb = rebuilt
+      ? mix(REBUILT_BACKGROUND, REBUILT_INK, level)
+      : mix(BLACK, WHITE, level);
+    pixels.data.set([...rgb, 255], 4 * i);
+  }
+  context.putImageData(pixels, 0, 0);
+}
+
+/** The colour a fraction `t` of the way from `from` to `to` (RGB triples). */
+function mix(from, to, t) {
+  return from.map((channel, i) => Math.round(channel + (to[i] - channel) * t));
+}
+
 /**
  * Draws weights (any sign) as an image: positive ones light, negative ones
  * dark, zero mid-grey, scaled to the largest magnitude.

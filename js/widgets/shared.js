@@ -10,14 +10,10 @@
  *                other; the rebuilt half is tinted
  */
 import { pairInputs, pairedImages } from '../index.js';
-import { drawBars, drawDigit, themeColour } from './draw.js';
+import { drawBars, drawDigit, drawHalves, themeColour } from './draw.js';
 import { ModelView } from './view.js';
 
 const BLANK = new Float32Array(784);
-
-/** Tint of a rebuilt half: light blue ink on dark blue. */
-const REBUILT_INK = [191, 219, 254];
-const REBUILT_BACKGROUND = [23, 37, 84];
 
 class PairedView extends ModelView {
   /** The pairing this view needs. */
@@ -185,7 +181,7 @@ export class AeHalves extends PairedView {
     // The seen half as it was, the hidden half as the model rebuilt it.
     this.rebuilt = digit.map((value, i) => (isHidden(i, this.hiddenHalf) ? outputs[i] : value));
     drawDigit(this.part('.truth'), digit);
-    drawTinted(this.part('.rebuilt'), this.rebuilt, this.hiddenHalf);
+    drawHalves(this.part('.rebuilt'), this.rebuilt, this.hiddenHalf);
     this.part('.note').textContent = `The model saw only the ${keepLeft ? 'left' : 'right'} `
       + `half and rebuilt the ${this.hiddenHalf} one from the shared code.`;
   }
@@ -199,18 +195,4 @@ export class AeHalves extends PairedView {
 
 function isHidden(index, hidden) {
   return (index % 28 < 14) === (hidden === 'left');
-}
-
-/** Draws a digit whose `hidden` half is tinted, so the rebuilt part stands out. */
-function drawTinted(canvas, values, hidden) {
-  const context = canvas.getContext('2d');
-  const pixels = context.createImageData(28, 28);
-  for (let i = 0; i < 784; i++) {
-    const level = Math.min(Math.max(values[i], 0), 1);
-    const rgb = isHidden(i, hidden)
-      ? REBUILT_BACKGROUND.map((c, k) => Math.round(c + (REBUILT_INK[k] - c) * level))
-      : [0, 0, 0].map(() => Math.round(255 * level));
-    pixels.data.set([...rgb, 255], 4 * i);
-  }
-  context.putImageData(pixels, 0, 0);
 }

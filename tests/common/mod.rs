@@ -1,7 +1,19 @@
 //! Shared by the integration tests: the real digits file.
 
+use autoencoder_lab::data::Digits;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
+
+/// The real digits, read once per test binary.
+#[allow(dead_code)] // not every test binary uses it
+pub fn digits() -> &'static Digits {
+    static DIGITS: OnceLock<Digits> = OnceLock::new();
+    DIGITS.get_or_init(|| {
+        let bytes = std::fs::read(digits_path()).expect("digits file");
+        Digits::parse(&bytes).expect("valid digits file")
+    })
+}
 
 /// `data/digits.bin`, made from the npm package on first use if the build has
 /// not made it yet (so `cargo test` alone works after a clone).
