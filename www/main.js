@@ -56,7 +56,7 @@
  *     #shared-models > li[data-pairing][data-source]   where each model comes from:
  *                               "as shipped", "untrained" or "retrained as K for N epochs"
  *   #downstream                 the encoder downstream. Inside:
- *     #probe-measure            fits linear probes in a worker (probe-worker.js)
+ *     #probe-measure            fits linear probes in the package's worker
  *     #probe-table              data-state empty, measuring, done or error; rows
  *                               tr[data-features=K|pixels] (data-stale once K's model
  *                               changed), cells td[data-per-class=10|100|all][data-value]

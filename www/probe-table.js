@@ -1,8 +1,10 @@
 /**
  * The linear-probe table: "Measure" sends the four cards' current models and the raw
- * pixels to a worker (probe-worker.js), which fits a linear classifier on each at a few
- * counts of labelled digits; each cell is filled as its test accuracy arrives.
+ * pixels, one row after the other, to the package's worker (`TrainingWorker.probe`),
+ * which fits a linear classifier on each at a few counts of labelled digits; each row
+ * is filled as its test accuracies arrive.
  */
+import { TrainingWorker } from '../pkg/index.js';
 
 /** Labelled training digits per class of each column; null: all of them. */
 const PER_CLASS = [10, 100, null];
@@ -28,7 +30,6 @@ export class ProbeTable {
     this.table = this.#find('#probe-table');
 
     this.worker = null;
-    this.measureCount = 0;
     /** The running measure's promise, or null. */
     this.running = null;
     /** The last measure's promise (see `measure`), or null before the first. */
@@ -107,39 +108,29 @@ export class ProbeTable {
     this.#say('Measuring…');
   }
 
-  /** Posts one measure to the worker; resolves with its results when it is done. */
-  #run(features) {
+  /** Probes each row in the worker, in turn; resolves with every result. */
+  async #run(features) {
     const worker = this.#probeWorker();
-    const id = ++this.measureCount;
     const results = {};
     const total = features.length * PER_CLASS.length;
 
-    return new Promise((resolve, reject) => {
-      const onMessage = ({ data }) => {
-        if (data?.id !== id) return;
-        if (data.type === 'result') {
-          this.#record(results, data, total);
-          return;
-        }
-        stop();
-        if (data.type === 'done') resolve(results);
-        else reject(new Error(data.message));
-      };
-      const onError = (event) => {
-        event.preventDefault();
-        stop();
+    for (const { name, modelBytes } of features) {
+      const job = modelBytes ? { modelBytes, perClass: PER_CLASS }
+        : { pixels: true, perClass: PER_CLASS };
+      let result;
+      try {
+        result = await worker.probe(job);
+      } catch (error) {
         this.#dropWorker();
-        reject(new Error(`the probe worker failed: ${event.message || 'it could not start'}`));
-      };
-      const stop = () => {
-        worker.removeEventListener('message', onMessage);
-        worker.removeEventListener('error', onError);
-      };
-
-      worker.addEventListener('message', onMessage);
-      worker.addEventListener('error', onError);
-      worker.postMessage({ type: 'measure', id, features, perClass: PER_CLASS });
-    });
+        throw error;
+      }
+      const accuracies = result.codes ?? result.pixels;
+      const width = modelBytes ? this.model(name).codeSize : 784;
+      PER_CLASS.forEach((perClass, i) => {
+        this.#record(results, { name, width, perClass, accuracy: accuracies[i] }, total);
+      });
+    }
+    return results;
   }
 
   /** Keeps one result, shows it in its cell, and says how far the measure is. */
@@ -154,8 +145,7 @@ export class ProbeTable {
 
   /** The worker, started on first use and kept: it keeps the digits loaded. */
   #probeWorker() {
-    this.worker ??= new Worker(new URL('./probe-worker.js', import.meta.url),
-      { type: 'module' });
+    this.worker ??= new TrainingWorker();
     return this.worker;
   }
 
