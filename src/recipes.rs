@@ -22,6 +22,16 @@ pub fn options() -> PresetOptions {
     }
 }
 
+/// The sparse recipe with KL sparsity instead of L1: target activation
+/// ρ = 0.05, β = 0.1, and so a sigmoid code (the tour's KL model).
+pub fn kl_options() -> PresetOptions {
+    PresetOptions {
+        target: Some(0.05),
+        weight: Some(0.1),
+        ..options()
+    }
+}
+
 /// Adam with learning rate 3e-3, batch 64, seed 7.
 pub fn train_config() -> TrainConfig {
     TrainConfig {

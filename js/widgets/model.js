@@ -6,7 +6,8 @@
  * Attributes (all optional):
  *   kind          undercomplete (default), sparse, denoising or contractive
  *   pretrained    start from the package's ready model of this kind (trained with
- *                 the kind's default settings); the attributes below then say
+ *                 the kind's default settings: code 32; sparse with `target` is
+ *                 the KL model, ρ 0.05, β 0.1); the attributes below then say
  *                 what a retrain trains
  *   src           start from this model file (safetensors) instead
  *   code-size     units of the code h (default 32; 64 with a pairing)
@@ -183,8 +184,10 @@ export class AeModel extends HTMLElement {
     if (src) return Autoencoder.fromBytes(await readBytes(new URL(src, document.baseURI)));
     if (!this.hasAttribute('pretrained')) return new Autoencoder(this.config());
 
-    const name = this.pairing ?? this.getAttribute('kind') ?? 'undercomplete';
-    if (!/^[a-z-]+$/.test(name)) throw new Error(`<ae-model kind="${name}">: unknown kind`);
+    const kind = this.getAttribute('kind') ?? 'undercomplete';
+    if (!/^[a-z]+$/.test(kind)) throw new Error(`<ae-model kind="${kind}">: unknown kind`);
+    const kl = kind === 'sparse' && this.hasAttribute('target');
+    const name = this.pairing ?? (kl ? 'sparse-kl' : kind);
     const url = new URL(`../models/${name}.safetensors`, import.meta.url);
     try {
       return Autoencoder.fromBytes(await readBytes(url));

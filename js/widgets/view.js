@@ -24,7 +24,7 @@ export const BASE_STYLE = `
   --border: var(--ae-border, #cbd5e1);
   --digit: var(--ae-digit-size, 112px);
 }
-:host([hidden]) { display: none; }
+:host([hidden]), [hidden] { display: none !important; }
 .row { display: flex; flex-wrap: wrap; gap: 0.75em; align-items: flex-start; }
 figure { margin: 0; display: inline-flex; flex-direction: column; align-items: center;
   gap: 0.25em; }

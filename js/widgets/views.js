@@ -73,8 +73,10 @@ export class AeCode extends ModelView {
     });
     const zeros = code.filter((h) => Math.abs(h) <= 1e-3).length;
     const largest = Math.max(...code.map(Math.abs));
+    const mean = code.reduce((sum, h) => sum + Math.abs(h), 0) / code.length;
     const text = digit
-      ? `code h: ${code.length} units, ${zeros} at zero, largest ${largest.toPrecision(3)}`
+      ? `code h: ${code.length} units, ${zeros} at zero, mean |h| ${mean.toPrecision(2)}, `
+        + `largest ${largest.toPrecision(3)}`
       : `code h: ${code.length} units (draw a digit)`;
     this.part('.note').textContent = text;
     this.part('.bars').setAttribute('aria-label', text);
