@@ -3,6 +3,7 @@
 //! than the file justifies (the readers check sizes before allocating; a
 //! panic or an abort on allocation would fail this test).
 
+use autoencoder_lab::config::{Loss, Modality};
 use autoencoder_lab::data::Digits;
 use autoencoder_lab::rng::Rng;
 use autoencoder_lab::{idx, io, preset, Autoencoder, Kind, PresetOptions};
@@ -59,6 +60,22 @@ fn valid_files() -> Vec<Vec<u8>> {
         ..Default::default()
     };
     let model = Autoencoder::new(preset(Kind::Sparse, &options).unwrap()).unwrap();
+    // A shared-code model: its config carries modalities and modality dropout.
+    let modality = |name: &str, size, loss| Modality {
+        name: name.into(),
+        size,
+        loss: Some(loss),
+        weight: Some(0.5),
+    };
+    let multimodal = PresetOptions {
+        modalities: Some(vec![
+            modality("image", 12, Loss::Bce),
+            modality("label", 4, Loss::CrossEntropy),
+        ]),
+        code_size: Some(3),
+        ..Default::default()
+    };
+    let multimodal = Autoencoder::new(preset(Kind::Denoising, &multimodal).unwrap()).unwrap();
     let images = idx::write(&[3, 4, 4], &[7; 48]);
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     gz.write_all(&images).unwrap();
@@ -71,6 +88,7 @@ fn valid_files() -> Vec<Vec<u8>> {
     };
     vec![
         io::save(&model),
+        io::save(&multimodal),
         images,
         gz.finish().unwrap(),
         idx::write(&[5], &[1; 5]),
