@@ -32,8 +32,13 @@ const reloaded = Autoencoder.fromBytes(trained.toBytes());
 const again = reloaded.reconstruct(digit);
 const bits = (values) => [...new Uint32Array(values.buffer, values.byteOffset, values.length)];
 
+// What a bundler resolves through the exports map (the widgets need a DOM to run).
+const resolved = ['autoencoder-lab/widgets', 'autoencoder-lab/infer']
+  .map((name) => import.meta.resolve(name).split('/node_modules/')[1]);
+
 console.log(JSON.stringify({
   exports: Object.keys(lab).sort(),
+  resolved,
   steps: trainer.stepCount,
   firstLoss: first.loss,
   lastLoss: last.loss,
@@ -80,6 +85,15 @@ test('the type declarations declare every export, and nothing more', () => {
   for (const name of ['init', 'loadDigits', 'presetConfig', 'Autoencoder', 'Trainer']) {
     assert.ok(results.exports.includes(name), `${name} is not exported`);
   }
+});
+
+test('the widgets and the inference build resolve by their package names', () => {
+  assert.deepEqual(results.resolved,
+    ['autoencoder-lab/widgets.js', 'autoencoder-lab/infer.js']);
+  const manifest = JSON.parse(readFileSync(
+    join(project, 'node_modules', 'autoencoder-lab', 'package.json'), 'utf8'));
+  // A bundler keeps `import 'autoencoder-lab/widgets'`: it defines the elements.
+  assert.ok(manifest.sideEffects.includes('./widgets.js'));
 });
 
 test("a user's script trains, reconstructs, saves and reloads", () => {
