@@ -9,7 +9,9 @@ export class TrainingWorker {
   /** Called with `{ type: 'progress', ...Progress }` after each chunk of a job. */
   onprogress = null;
 
-  #worker;
+  /** The worker, or null after it failed (the next job starts a new one). */
+  #worker = null;
+  #workerUrl;
   #jobCount = 0;
   #terminated = false;
 
@@ -25,7 +27,12 @@ export class TrainingWorker {
       throw new Error('TrainingWorker needs Web Workers (a page or a worker); '
         + 'in Node, use Trainer directly');
     }
-    this.#worker = new Worker(workerUrl, { type: 'module' });
+    this.#workerUrl = workerUrl;
+    this.#worker = this.#spawn();
+  }
+
+  #spawn() {
+    return new Worker(this.#workerUrl, { type: 'module' });
   }
 
   /**
@@ -87,12 +94,15 @@ export class TrainingWorker {
   /** Ends the worker for good; a running job rejects. */
   terminate() {
     this.#terminated = true;
-    this.#worker.terminate();
+    this.#worker?.terminate();
     this.#finish(new Error('the TrainingWorker was terminated'));
   }
 
   #start(type, job, resolve, reject) {
     const id = ++this.#jobCount;
+    // A worker that failed (its script could not load, say) fires `error`
+    // once and then answers nothing: each job after a failure starts afresh.
+    this.#worker ??= this.#spawn();
     const worker = this.#worker;
 
     const onMessage = ({ data }) => {
@@ -101,6 +111,8 @@ export class TrainingWorker {
     const onError = (event) => {
       event.preventDefault();
       const reason = event.message || 'the worker script could not be loaded';
+      worker.terminate();
+      if (this.#worker === worker) this.#worker = null;
       this.#finish(new Error(`training worker failed: ${reason}`));
     };
     const onMessageError = () => {

@@ -42,6 +42,8 @@ export class AeNoise extends ModelView {
 export class AeFilters extends ModelView {}
 export class AeTrainer extends ModelView {
   readonly epochs: number;
+  /** Resolves once its worker has loaded the wasm module and the digits (or failed to). */
+  readonly prepared: Promise<void>;
   /** Trains a fresh model as the `<ae-model>` describes it; resolves when it is in place. */
   train(): Promise<void>;
 }
@@ -61,6 +63,8 @@ export class AeHalves extends ModelView {
 }
 export class AeProbe extends ModelView {
   readonly result: ProbeResult | null;
+  /** Resolves once its worker has loaded the wasm module and the digits (or failed to). */
+  readonly prepared: Promise<void>;
   measure(): Promise<ProbeResult | null>;
 }
 

@@ -20,6 +20,15 @@ th:first-child { text-align: left; }
 
   #worker = null;
   #prepared = null;
+  #preparedDone = () => {};
+
+  /**
+   * Resolves once this widget's worker has loaded the wasm module and the
+   * digits (or failed to): from then on it needs no network.
+   */
+  prepared = new Promise((resolve) => {
+    this.#preparedDone = resolve;
+  });
   #measured = false;
   #runs = 0;
 
@@ -46,7 +55,9 @@ labelled train digits per class.</p>`;
       this.#worker = new TrainingWorker();
       // Loads the wasm module and the digits in the worker now, so that a page
       // that was loaded can measure offline.
-      this.#prepared = this.#worker.prepare().catch(() => {});
+      this.#prepared = this.#worker.prepare()
+        .catch((error) => this.say(`probe worker: ${error.message}`))
+        .finally(this.#preparedDone);
     }
     if (this.#measured) this.measure();
   }

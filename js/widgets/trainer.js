@@ -25,6 +25,15 @@ progress { width: 100%; accent-color: var(--accent); }
 
   #worker = null;
   #prepared = null;
+  #preparedDone = () => {};
+
+  /**
+   * Resolves once this widget's worker has loaded the wasm module and the
+   * digits (or failed to): from then on it needs no network.
+   */
+  prepared = new Promise((resolve) => {
+    this.#preparedDone = resolve;
+  });
   #chart = null;
   #running = false;
   #again = false;
@@ -62,7 +71,8 @@ progress { width: 100%; accent-color: var(--accent); }
     // Loads the wasm module and the digits in the worker now: a page that was
     // loaded can then train offline.
     this.#prepared = this.#worker.prepare()
-      .catch((error) => this.say(`training worker: ${error.message}`));
+      .catch((error) => this.say(`training worker: ${error.message}`))
+      .finally(this.#preparedDone);
   }
 
   tearDown() {

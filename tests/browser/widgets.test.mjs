@@ -309,3 +309,24 @@ test('a widget without its model says so in words, and throws nothing', async ()
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('a TrainingWorker whose script cannot load fails every job at once, never hangs', async () => {
+  const page = await context.newPage();
+  await page.goto(`${base}/${[...pages.values()][0]}`);
+  const outcomes = await page.evaluate(async () => {
+    const { TrainingWorker } = await import('./node_modules/autoencoder-lab/index.js');
+    const worker = new TrainingWorker({ workerUrl: 'missing-worker.js' });
+    const settle = (promise) => Promise.race([
+      promise.then(() => 'resolved', (error) => error.message),
+      new Promise((resolve) => setTimeout(() => resolve('still pending after 5 s'), 5000)),
+    ]);
+    const outcomes = [await settle(worker.prepare())];
+    outcomes.push(await settle(worker.train({ config: {}, epochs: 0.01 })));
+    worker.terminate();
+    return outcomes;
+  });
+  for (const outcome of outcomes) {
+    assert.match(outcome, /training worker failed: the worker script could not be loaded/);
+  }
+  await page.close();
+});

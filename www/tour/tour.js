@@ -4,7 +4,8 @@
  * moving a slider retrains the model (its `<ae-trainer auto>` sees the change).
  * A range input with `data-values="a,b,c"` picks from those values by position.
  *
- * Hook for tests: `window.tour.ready` resolves once every model is in place.
+ * Hook for tests: `window.tour.ready` resolves once every model is in place and
+ * every trainer's and probe's worker has loaded what it needs.
  */
 import '../../pkg/widgets.js';
 
@@ -24,5 +25,10 @@ for (const control of document.querySelectorAll('[data-sets]')) {
   show();
 }
 
+// Ready: every model in place, and every worker loaded (the page then works offline).
 const models = [...document.querySelectorAll('ae-model')];
-window.tour = { ready: Promise.all(models.map((model) => model.ready)).then(() => {}) };
+const workers = [...document.querySelectorAll('ae-trainer, ae-probe')];
+const ready = Promise.all(models.map((model) => model.ready))
+  .then(() => Promise.all(workers.map((widget) => widget.prepared)))
+  .then(() => {});
+window.tour = { ready };
