@@ -168,8 +168,15 @@ fn read_config(header: &Map<String, Value>) -> Result<ModelConfig, Error> {
             .as_str()
             .and_then(|v| v.parse().ok())
             .ok_or_else(|| {
+                // Named by its kind, not printed: printing JSON values would
+                // put serde_json's writer into the inference build.
+                let shown = match version {
+                    Value::String(text) => format!("\"{text}\""),
+                    Value::Number(_) => "a number".into(),
+                    _ => "not a string".into(),
+                };
                 bad(format!(
-                    "`format_version` is {version}, not a whole number as a string"
+                    "`format_version` is {shown}, not a whole number as a string"
                 ))
             })?;
         if version > FORMAT_VERSION {
