@@ -10,9 +10,7 @@ use crate::config::{
     Contraction, Corruption, Init, LayerSpec, Loss, Modality, ModelConfig, Objective, Sparsity,
 };
 use crate::error::Error;
-use serde_json::{Map, Value};
-
-type Object = Map<String, Value>;
+use crate::json::{Object, Value};
 
 fn wrong(path: &str, expected: &str) -> Error {
     Error::config(path, format!("must be {expected}"))
@@ -270,7 +268,7 @@ mod tests {
     /// Both readers on the same JSON text: the same config, or both refuse.
     fn agree(json: &str) -> bool {
         let derived = serde_json::from_str::<ModelConfig>(json).ok();
-        let by_hand = serde_json::from_str::<Value>(json)
+        let by_hand = crate::json::parse(json)
             .ok()
             .and_then(|v| model_config(&v).ok());
         assert_eq!(by_hand, derived, "{json}");

@@ -13,11 +13,9 @@
 use crate::config::ModelConfig;
 use crate::config_json;
 use crate::error::Error;
+use crate::json::{self, Object, Value};
 use crate::model::{Autoencoder, Dense};
 use ndarray::{Array1, Array2};
-#[cfg(feature = "training")]
-use serde_json::json;
-use serde_json::{Map, Value};
 
 /// The version written into new files; files of this version or older load.
 pub const FORMAT_VERSION: u32 = 1;
@@ -48,12 +46,12 @@ fn layer_names(encoder_len: usize, total: usize) -> Vec<String> {
 #[cfg(feature = "training")]
 pub fn save(model: &Autoencoder) -> Vec<u8> {
     let names = layer_names(model.encoder_len(), model.layers().len());
-    let mut header = Map::new();
+    let mut header = serde_json::Map::new();
     let mut data: Vec<u8> = Vec::with_capacity(model.parameter_count() * 4);
     let config = serde_json::to_string(model.config()).expect("configs serialise");
     header.insert(
         "__metadata__".into(),
-        json!({ "format": "autoencoder-lab", "format_version": FORMAT_VERSION.to_string(), "config": config }),
+        serde_json::json!({ "format": "autoencoder-lab", "format_version": FORMAT_VERSION.to_string(), "config": config }),
     );
 
     for (name, layer) in names.iter().zip(model.layers()) {
@@ -74,12 +72,13 @@ pub fn save(model: &Autoencoder) -> Vec<u8> {
             data.extend(values.iter().flat_map(|v| v.to_le_bytes()));
             header.insert(
                 format!("{name}.{part}"),
-                json!({ "dtype": "F32", "shape": shape, "data_offsets": [start, data.len()] }),
+                serde_json::json!({ "dtype": "F32", "shape": shape, "data_offsets": [start, data.len()] }),
             );
         }
     }
 
-    let mut text = serde_json::to_string(&Value::Object(header)).expect("json serialises");
+    let mut text =
+        serde_json::to_string(&serde_json::Value::Object(header)).expect("json serialises");
     // Pad the header so the data starts 8-byte aligned, as safetensors suggests.
     while (8 + text.len()) % 8 != 0 {
         text.push(' ');
@@ -116,15 +115,19 @@ pub fn load(bytes: &[u8]) -> Result<Autoencoder, Error> {
         )));
     }
     let header_end = 8 + header_len as usize;
-    let header: Map<String, Value> =
-        serde_json::from_slice(&bytes[8..header_end]).map_err(|e| {
-            bad(format!(
-                "the header is not valid JSON ({e}): not a safetensors file?"
-            ))
-        })?;
+    let text = std::str::from_utf8(&bytes[8..header_end])
+        .map_err(|_| bad("the header is not UTF-8 text: not a safetensors file?"))?;
+    let parsed = json::parse(text).map_err(|e| {
+        bad(format!(
+            "the header is not valid JSON ({e}): not a safetensors file?"
+        ))
+    })?;
+    let header = parsed
+        .as_object()
+        .ok_or_else(|| bad("the header is not a JSON object: not a safetensors file?"))?;
     let data = &bytes[header_end..];
 
-    let config = read_config(&header)?;
+    let config = read_config(header)?;
     // Shapes come from the config alone: nothing is allocated for a layer
     // until its tensor has been found and checked.
     let shapes = config.layers();
@@ -145,8 +148,8 @@ pub fn load(bytes: &[u8]) -> Result<Autoencoder, Error> {
     let mut layers = Vec::with_capacity(shapes.len());
     for (name, &(inputs, spec)) in names.iter().zip(&shapes) {
         let weight_name = format!("{name}.weight");
-        let weight = read_tensor(&header, data, &weight_name, &[spec.units, inputs])?;
-        let bias = read_tensor(&header, data, &format!("{name}.bias"), &[spec.units])?;
+        let weight = read_tensor(header, data, &weight_name, &[spec.units, inputs])?;
+        let bias = read_tensor(header, data, &format!("{name}.bias"), &[spec.units])?;
         layers.push(Dense {
             weight: Array2::from_shape_vec((spec.units, inputs), weight).expect("shape checked"),
             bias: Array1::from(bias),
@@ -156,7 +159,7 @@ pub fn load(bytes: &[u8]) -> Result<Autoencoder, Error> {
     Autoencoder::from_layers(config, layers)
 }
 
-fn read_config(header: &Map<String, Value>) -> Result<ModelConfig, Error> {
+fn read_config(header: &Object) -> Result<ModelConfig, Error> {
     let metadata = header
         .get("__metadata__")
         .and_then(Value::as_object)
@@ -194,8 +197,8 @@ fn read_config(header: &Map<String, Value>) -> Result<ModelConfig, Error> {
             "the `config` in the metadata is not a valid model config: {e}"
         ))
     };
-    let json: Value = serde_json::from_str(text).map_err(|e| invalid(e.to_string()))?;
-    let config = config_json::model_config(&json).map_err(|e| invalid(e.to_string()))?;
+    let parsed = json::parse(text).map_err(|e| invalid(e.to_string()))?;
+    let config = config_json::model_config(&parsed).map_err(|e| invalid(e.to_string()))?;
     config
         .validate()
         .map_err(|e| bad(format!("the `config` in the metadata is invalid: {e}")))?;
@@ -204,7 +207,7 @@ fn read_config(header: &Map<String, Value>) -> Result<ModelConfig, Error> {
 
 /// A float32 tensor's values, after checking its dtype, shape and offsets.
 fn read_tensor(
-    header: &Map<String, Value>,
+    header: &Object,
     data: &[u8],
     name: &str,
     shape: &[usize],

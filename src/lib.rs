@@ -13,6 +13,7 @@ pub mod error;
 #[cfg(feature = "training")]
 pub mod idx;
 pub mod io;
+pub mod json;
 pub mod model;
 #[cfg(feature = "training")]
 pub mod multimodal;

@@ -6,7 +6,7 @@
 use autoencoder_lab::config::{Loss, Modality};
 use autoencoder_lab::data::Digits;
 use autoencoder_lab::rng::Rng;
-use autoencoder_lab::{idx, io, preset, Autoencoder, Kind, PresetOptions};
+use autoencoder_lab::{idx, io, json, preset, Autoencoder, Kind, PresetOptions};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::Write;
 use std::panic::catch_unwind;
@@ -46,6 +46,9 @@ type Reader = fn(&[u8]) -> bool;
 fn readers() -> Vec<(&'static str, Reader)> {
     vec![
         ("model", |b| io::load(b).is_ok()),
+        ("json", |b| {
+            std::str::from_utf8(b).is_ok_and(|t| json::parse(t).is_ok())
+        }),
         ("idx images", |b| idx::read_images(b).is_ok()),
         ("idx labels", |b| idx::read_labels(b).is_ok()),
         ("digits", |b| Digits::parse(b).is_ok()),
@@ -89,6 +92,7 @@ fn valid_files() -> Vec<Vec<u8>> {
     vec![
         io::save(&model),
         io::save(&multimodal),
+        br#"{"a": [1, -2.5e3, "x\u00e9\ud83d\ude00"], "b": {"c": null, "d": true}}"#.to_vec(),
         images,
         gz.finish().unwrap(),
         idx::write(&[5], &[1; 5]),
