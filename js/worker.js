@@ -18,7 +18,7 @@
  *   { type: 'error', id, message }
  */
 import {
-  init, Autoencoder, Trainer, loadDigits, pairInputs, probeAccuracy,
+  init, Autoencoder, Trainer, loadDigits, pairInputs, pairingModalities, probeAccuracy,
 } from './index.js';
 
 const DEFAULT_CHUNK = 20;
@@ -113,6 +113,9 @@ async function prepare() {
  * built-in digits, and on their pixels, for each count of labels per class.
  */
 async function probe(job, state) {
+  if (!job.modelBytes && !job.pixels) {
+    throw new Error('a probe job needs modelBytes (a model file) or pixels: true');
+  }
   await loadWasm();
   const train = await trainDigits();
   const test = await testDigits();
@@ -122,6 +125,10 @@ async function probe(job, state) {
   if (job.modelBytes) {
     const model = Autoencoder.fromBytes(job.modelBytes);
     try {
+      if (!job.pairing && model.inputSize !== 784) {
+        throw new Error(`the model takes ${model.inputSize} values, not a 28×28 digit: `
+          + 'give the job the pairing it was trained on');
+      }
       const codes = (digits) => model.encode(job.pairing === 'image-label'
         ? pairInputs('image-label', digits.images, digits.labels, true, false)
         : job.pairing ? pairInputs(job.pairing, digits.images, digits.labels, true, true)
@@ -150,6 +157,12 @@ async function probe(job, state) {
 function makeTrainer(job, images) {
   const model = startingModel(job);
   try {
+    const width = job.pairing
+      && pairingModalities(job.pairing).reduce((sum, modality) => sum + modality.size, 0);
+    if (width && width !== model.inputSize) {
+      throw new Error(`the '${job.pairing}' pairing gives ${width} values per digit, but `
+        + `this model takes ${model.inputSize} (its config needs the pairing's modalities)`);
+    }
     return new Trainer(model, images, job.options ?? {});
   } finally {
     model.free();
@@ -164,11 +177,13 @@ function startingModel(job) {
 
 /** `job.steps`, or `ceil(epochs · stepsPerEpoch)` with one epoch by default. */
 function totalSteps(job, stepsPerEpoch) {
-  const steps = job.steps ?? Math.ceil((job.epochs ?? 1) * stepsPerEpoch);
-  if (!Number.isFinite(steps) || steps < 0) {
-    throw new Error(`job.steps / job.epochs must be a number >= 0, got ${steps}`);
+  for (const name of ['steps', 'epochs']) {
+    const value = job[name];
+    if (value !== undefined && !(typeof value === 'number' && value >= 0 && value < Infinity)) {
+      throw new Error(`job.${name} must be a number >= 0, got ${value}`);
+    }
   }
-  return Math.floor(steps);
+  return Math.floor(job.steps ?? Math.ceil((job.epochs ?? 1) * stepsPerEpoch));
 }
 
 function chunkSize(job) {

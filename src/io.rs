@@ -156,6 +156,25 @@ pub fn load(bytes: &[u8]) -> Result<Autoencoder, Error> {
             activation: spec.activation,
         });
     }
+    // Safetensors data has no holes and nothing after the last tensor.
+    let used = expected
+        .iter()
+        .filter_map(|n| {
+            header
+                .get(n)?
+                .get("data_offsets")?
+                .as_array()?
+                .get(1)?
+                .as_u64()
+        })
+        .max()
+        .unwrap_or(0);
+    if used != data.len() as u64 {
+        return Err(bad(format!(
+            "{} bytes follow the last tensor: the file is not one whole safetensors file",
+            data.len() as u64 - used
+        )));
+    }
     Autoencoder::from_layers(config, layers)
 }
 
@@ -234,9 +253,15 @@ fn read_tensor(
     }
     let offsets: Vec<u64> = info
         .get("data_offsets")
-        .and_then(Value::as_array)
+        .ok_or_else(|| bad(format!("tensor `{name}` has no `data_offsets`")))?
+        .as_array()
         .map(|o| o.iter().filter_map(Value::as_u64).collect())
-        .unwrap_or_default();
+        .filter(|o: &Vec<u64>| o.len() == 2)
+        .ok_or_else(|| {
+            bad(format!(
+                "tensor `{name}` has `data_offsets` that are not two whole numbers"
+            ))
+        })?;
     let count: usize = shape.iter().product();
     let (start, end) = match offsets[..] {
         [start, end] if start <= end && end <= data.len() as u64 => (start as usize, end as usize),
@@ -338,6 +363,7 @@ mod tests {
                 "\"format_version\":\"9\"",
                 "newer",
             ),
+            ("data_offsets", "data_offsetz", "has no `data_offsets`"),
         ];
         for (from, to, message) in cases {
             assert!(text.contains(from), "{from}");
@@ -347,6 +373,10 @@ mod tests {
             let error = load(&damaged).unwrap_err().to_string();
             assert!(error.contains(message), "{from} → {to}: {error}");
         }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        let error = load(&longer).unwrap_err().to_string();
+        assert!(error.contains("1 bytes follow the last tensor"), "{error}");
         assert!(load(b"\x05\0\0\0\0\0\0\0{}}}}").is_err());
         assert!(load(b"not a model at all, just text").is_err());
     }

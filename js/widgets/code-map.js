@@ -10,7 +10,7 @@
 import { Pca } from '../index.js';
 import { drawDigit, fitCanvas, themeColour } from './draw.js';
 import { sharedDigits } from './model.js';
-import { ModelView } from './view.js';
+import { ModelView, article } from './view.js';
 
 /** One colour per label, told apart also by people with common colour blindness. */
 export const LABEL_COLOURS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f',
@@ -87,7 +87,8 @@ export class AeCodeMap extends ModelView {
   pick(index) {
     this.#picked = index;
     drawDigit(this.part('.digit'), this.#images.subarray(index * 784, (index + 1) * 784));
-    this.part('.picked-label').textContent = `test digit ${index}: a ${this.#labels[index]}`;
+    this.part('.picked-label').textContent = `test digit ${index}: ${
+      article(this.#labels[index])} ${this.#labels[index]}`;
     this.#draw();
   }
 

@@ -31,7 +31,9 @@ import { readBytes } from '../load.js';
 
 const CONFIG_ATTRIBUTES = ['kind', 'code-size', 'weight', 'target', 'noise', 'noise-level',
   'pairing', 'seed'];
+const KINDS = ['undercomplete', 'sparse', 'denoising', 'contractive'];
 const PAIRINGS = ['image-label', 'halves'];
+const NOISES = ['gaussian', 'masking', 'saltPepper'];
 
 let digitsLoading = null;
 
@@ -109,30 +111,21 @@ export class AeModel extends HTMLElement {
     this.#resolveReady();
   }
 
-  /** The model config its attributes describe (what a retrain trains). */
+  /**
+   * The model config its attributes describe (what a retrain trains); throws
+   * an Error that names the attribute when one is wrong.
+   */
   config() {
-    const number = (name) => {
-      const text = this.getAttribute(name);
-      if (text === null || text.trim() === '') return undefined;
-      const value = Number(text);
-      if (!Number.isFinite(value)) {
-        throw new Error(`<ae-model ${name}="${text}">: ${name} must be a number`);
-      }
-      return value;
-    };
-    const pairing = this.pairing;
-    if (this.hasAttribute('pairing') && !pairing) {
-      throw new Error(`<ae-model pairing="${this.getAttribute('pairing')}">: `
-        + 'pairing must be image-label or halves');
-    }
+    const kind = this.#choice('kind', KINDS, 'undercomplete');
+    const pairing = this.#choice('pairing', PAIRINGS, null);
     const options = {
-      codeSize: number('code-size') ?? (pairing ? 64 : 32),
-      weight: number('weight'),
-      target: number('target'),
-      seed: number('seed') ?? 1,
+      codeSize: this.#number('code-size', { whole: true, min: 1 }) ?? (pairing ? 64 : 32),
+      weight: this.#number('weight', { min: 0 }),
+      target: this.#number('target', { min: 0 }),
+      seed: this.#number('seed', { whole: true, min: 0 }) ?? 1,
     };
-    const noise = this.getAttribute('noise');
-    if (noise) options.corruption = { kind: noise, level: number('noise-level') ?? 0.3 };
+    const noise = this.#choice('noise', NOISES, null);
+    if (noise) options.corruption = { kind: noise, level: this.#number('noise-level') ?? 0.3 };
     if (pairing) {
       options.modalities = pairingModalities(pairing);
       options.modalityDropout = 0.7;
@@ -140,7 +133,34 @@ export class AeModel extends HTMLElement {
     for (const key of Object.keys(options)) {
       if (options[key] === undefined) delete options[key];
     }
-    return presetConfig(this.getAttribute('kind') ?? 'undercomplete', options);
+    try {
+      return presetConfig(kind, options);
+    } catch (error) {
+      throw new Error(`<ae-model id="${this.id}">: ${error.message}`);
+    }
+  }
+
+  /** An attribute that must be one of `allowed`, or `fallback` when absent. */
+  #choice(name, allowed, fallback) {
+    const value = this.getAttribute(name);
+    if (value === null) return fallback;
+    if (allowed.includes(value)) return value;
+    throw new Error(`<ae-model ${name}="${value}">: ${name} must be ${
+      allowed.slice(0, -1).join(', ')} or ${allowed.at(-1)}`);
+  }
+
+  /** A numeric attribute, or undefined when absent or empty. */
+  #number(name, { whole = false, min = -Infinity } = {}) {
+    const text = this.getAttribute(name);
+    if (text === null || text.trim() === '') return undefined;
+    const value = Number(text);
+    const fits = Number.isFinite(value) && value >= min && (!whole || Number.isInteger(value));
+    if (!fits) {
+      const wanted = whole ? `a whole number from ${min}` : `a number from ${min}`;
+      throw new Error(`<ae-model ${name}="${text}">: ${name} must be ${
+        min === -Infinity ? 'a number' : wanted}`);
+    }
+    return value;
   }
 
   /** The model's input for a digit: itself, or its modalities (a label left missing). */
@@ -180,12 +200,14 @@ export class AeModel extends HTMLElement {
   }
 
   async #startingModel() {
+    // The attributes are checked even for a ready model, so that a typo
+    // (pairing="image-lable") shows at once rather than at the first retrain.
+    this.config();
     const src = this.getAttribute('src');
     if (src) return Autoencoder.fromBytes(await readBytes(new URL(src, document.baseURI)));
     if (!this.hasAttribute('pretrained')) return new Autoencoder(this.config());
 
     const kind = this.getAttribute('kind') ?? 'undercomplete';
-    if (!/^[a-z]+$/.test(kind)) throw new Error(`<ae-model kind="${kind}">: unknown kind`);
     const kl = kind === 'sparse' && this.hasAttribute('target');
     const name = this.pairing ?? (kl ? 'sparse-kl' : kind);
     const url = new URL(`../models/${name}.safetensors`, import.meta.url);

@@ -67,17 +67,33 @@ labelled train digits per class.</p>`;
     this.#worker = null;
   }
 
+  /** The counts of labels per class (null: all); throws when the attribute is wrong. */
   get perClass() {
     const text = this.getAttribute('labels-per-class') ?? '10,100,all';
-    return text.split(',').map((entry) => (entry.trim() === 'all' ? null : Number(entry)));
+    return text.split(',').map((entry) => {
+      if (entry.trim() === 'all') return null;
+      const count = Number(entry);
+      if (!(Number.isInteger(count) && count >= 1)) {
+        throw new Error(`<ae-probe labels-per-class="${text}">: each entry must be a whole `
+          + `number from 1, or "all"; "${entry.trim()}" is not`);
+      }
+      return count;
+    });
   }
 
   /** Measures the accuracies; resolves with the result once shown. */
   async measure() {
     if (!this.hub?.model || !this.#worker) return null;
+    let perClass;
+    try {
+      perClass = this.perClass;
+    } catch (error) {
+      this.say(error.message);
+      return null;
+    }
     this.#measured = true;
     const run = ++this.#runs;
-    const job = { modelBytes: this.hub.model.toBytes(), pixels: true, perClass: this.perClass };
+    const job = { modelBytes: this.hub.model.toBytes(), pixels: true, perClass };
     if (this.hub.pairing) job.pairing = this.hub.pairing;
     const button = this.part('.measure');
     button.disabled = true;
@@ -107,7 +123,14 @@ labelled train digits per class.</p>`;
   }
 
   #fill(result) {
-    const columns = this.perClass.map((n) => (n === null ? 'all' : String(n)));
+    let perClass;
+    try {
+      perClass = this.perClass;
+    } catch (error) {
+      this.say(error.message);
+      return;
+    }
+    const columns = perClass.map((n) => (n === null ? 'all' : String(n)));
     this.part('thead').innerHTML = `<tr><th scope="col">labels per class</th>${
       columns.map((c) => `<th scope="col">${c}</th>`).join('')}</tr>`;
     const row = (name, values) => `<tr><th scope="row">${name}</th>${columns.map((_, i) =>

@@ -11,7 +11,7 @@
  */
 import { pairInputs, pairedImages } from '../index.js';
 import { drawBars, drawDigit, drawHalves, themeColour } from './draw.js';
-import { ModelView } from './view.js';
+import { ModelView, article } from './view.js';
 
 const BLANK = new Float32Array(784);
 
@@ -94,7 +94,7 @@ export class AeLabel extends PairedView {
       drawBars(this.part('.probabilities'), this.probabilities,
         { ...this.#colours(), highlight: best });
       const share = Math.round(100 * this.probabilities[best]);
-      this.part('.prediction').textContent = `It reads a ${best} (${share}% sure).`;
+      this.part('.prediction').textContent = `It reads ${article(best)} ${best} (${share}% sure).`;
       this.part('.probabilities').setAttribute('aria-label', `Label probabilities: ${best} `
         + `at ${share}%`);
     }

@@ -82,8 +82,9 @@ progress { width: 100%; accent-color: var(--accent); }
     for (const hub of this.hubs) hub.removeEventListener('configchange', this.#onConfigChange);
   }
 
+  /** The epochs to train (attribute `epochs`, default 2); throws when it is not a number > 0. */
   get epochs() {
-    return positive(this.getAttribute('epochs'), 2);
+    return positive(this, 'epochs', 2);
   }
 
   /** Trains a fresh model as the `<ae-model>` describes it; resolves when it is in place. */
@@ -102,7 +103,9 @@ progress { width: 100%; accent-color: var(--accent); }
       this.hub.replaceModel(Autoencoder.fromBytes(bytes));
       this.dispatchEvent(new Event('trainingdone'));
     } catch (error) {
-      if (!/cancelled|terminated/.test(error.message)) {
+      if (/cancelled/.test(error.message)) {
+        this.part('.readout').textContent = 'Training cancelled; the model is as it was.';
+      } else if (!/terminated/.test(error.message)) {
         this.say(`training failed: ${error.message}`);
         this.dispatchEvent(new CustomEvent('trainingerror', { detail: { message: error.message } }));
       }
@@ -117,7 +120,7 @@ progress { width: 100%; accent-color: var(--accent); }
   }
 
   #job() {
-    const number = (name, fallback) => positive(this.getAttribute(name), fallback);
+    const number = (name, fallback) => positive(this, name, fallback);
     const job = {
       config: this.hub.config(),
       options: {
@@ -155,7 +158,13 @@ progress { width: 100%; accent-color: var(--accent); }
   }
 }
 
-function positive(text, fallback) {
+/** A numeric attribute of `element` above 0, `fallback` when absent; throws when wrong. */
+function positive(element, name, fallback) {
+  const text = element.getAttribute(name);
+  if (text === null || text.trim() === '') return fallback;
   const value = Number(text);
-  return text !== null && Number.isFinite(value) && value > 0 ? value : fallback;
+  if (!(Number.isFinite(value) && value > 0)) {
+    throw new Error(`<${element.localName} ${name}="${text}">: ${name} must be a number above 0`);
+  }
+  return value;
 }

@@ -36,12 +36,17 @@ button, select, input, output { font: inherit; color: inherit; }
 button { border: 1px solid var(--border); background: var(--ae-button, #fff);
   border-radius: 6px; padding: 0.3em 0.8em; cursor: pointer; }
 button:disabled { opacity: 0.5; cursor: default; }
-button[aria-pressed="true"] { border-color: var(--accent);
-  box-shadow: inset 0 0 0 1px var(--accent); }
+button[aria-pressed="true"] { border-color: var(--accent); background: var(--accent);
+  color: #fff; }
 :focus-visible { outline: 2px solid var(--accent); outline-offset: 2px; }
 .status { margin: 0.25em 0 0; font-size: 0.9em; color: var(--ae-error, #b91c1c); }
 .status:empty { display: none; }
 `;
+
+/** "an" before a digit that is read with a vowel (8), else "a". */
+export function article(digit) {
+  return digit === 8 ? 'an' : 'a';
+}
 
 /** A widget that shows, or feeds, one or more `<ae-model>` elements. */
 export class ModelView extends HTMLElement {
@@ -131,6 +136,11 @@ export class ModelView extends HTMLElement {
     }
 
     this.#hubs = hubs;
+    const repeated = ids.find((id) => document.querySelectorAll(`[id="${id}"]`).length > 1);
+    if (repeated) {
+      this.say(`more than one element on the page has id="${repeated}": this widget shows `
+        + 'the first; give each <ae-model> an id of its own');
+    }
     for (const hub of hubs) {
       this.#listen(hub, 'modelchange', () => this.guarded(() => this.modelChanged()));
       this.#listen(hub, 'inputchange', () => this.guarded(() => this.inputChanged()));

@@ -2,7 +2,7 @@
 //! and the multimodal pairings of the digits.
 
 use super::training::{from_js, to_js};
-use super::whole;
+use super::{text, whole};
 use crate::multimodal::Pairing;
 use crate::probe::{few_per_class, probe_accuracy, Pca, Probe, ProbeConfig};
 use wasm_bindgen::prelude::*;
@@ -142,8 +142,9 @@ impl JsPca {
 /// The modalities of a built-in pairing of the digits, for a preset's
 /// `modalities` option: `'image-label'` or `'halves'`.
 #[wasm_bindgen(js_name = pairingModalities)]
-pub fn pairing_modalities(pairing: &str) -> Result<JsValue, JsError> {
-    to_js(&Pairing::parse(pairing)?.modalities(SIDE, SIDE))
+pub fn pairing_modalities(pairing: JsValue) -> Result<JsValue, JsError> {
+    let pairing = text("pairingModalities", "pairing", &pairing)?;
+    to_js(&Pairing::parse(&pairing)?.modalities(SIDE, SIDE))
 }
 
 /// Model inputs for 28 × 28 images `[n, 784]` and their labels (one per
@@ -151,19 +152,20 @@ pub fn pairing_modalities(pairing: &str) -> Result<JsValue, JsError> {
 /// as `keepFirst` and `keepSecond` say.
 #[wasm_bindgen(js_name = pairInputs)]
 pub fn pair_inputs(
-    pairing: &str,
+    pairing: JsValue,
     images: &[f32],
     labels: &[u8],
     keep_first: bool,
     keep_second: bool,
 ) -> Result<Vec<f32>, JsError> {
-    let pairing = Pairing::parse(pairing)?;
+    let pairing = Pairing::parse(&text("pairInputs", "pairing", &pairing)?)?;
     Ok(pairing.join(images, labels, SIDE, SIDE, [keep_first, keep_second])?)
 }
 
 /// The 28 × 28 images `[n, 784]` inside paired model outputs `[n, size]`:
 /// the image block, or the two halves side by side again.
 #[wasm_bindgen(js_name = pairedImages)]
-pub fn paired_images(pairing: &str, outputs: &[f32]) -> Result<Vec<f32>, JsError> {
-    Ok(Pairing::parse(pairing)?.image_of(outputs, SIDE, SIDE)?)
+pub fn paired_images(pairing: JsValue, outputs: &[f32]) -> Result<Vec<f32>, JsError> {
+    let pairing = Pairing::parse(&text("pairedImages", "pairing", &pairing)?)?;
+    Ok(pairing.image_of(outputs, SIDE, SIDE)?)
 }

@@ -37,6 +37,20 @@ fn whole(op: &'static str, name: &'static str, value: f64, max: usize) -> Result
     }
 }
 
+/// A string argument. wasm-bindgen's own `&str` parameters read any other
+/// value (a number, an object) as if it were a string and can corrupt memory,
+/// so every string crosses as a `JsValue` and is checked here.
+fn text(op: &'static str, name: &'static str, value: &JsValue) -> Result<String, JsError> {
+    value.as_string().ok_or_else(|| {
+        let kind = value.js_typeof().as_string().unwrap_or_default();
+        let reason = format!(
+            "must be a string, got {}",
+            if value.is_null() { "null" } else { &kind }
+        );
+        Error::Argument { op, name, reason }.into()
+    })
+}
+
 /// The values of a 2-D result in row-major order, whatever its memory layout:
 /// inference gives row-major arrays, but an ndarray product with a one-unit
 /// layer comes back column-major, and a raw copy would then interleave rows.
@@ -100,9 +114,10 @@ impl JsAutoencoder {
     }
 
     /// One layer's weights, `[units, in]` row-major.
-    pub fn weights(&self, part: &str, layer: f64) -> Result<Vec<f32>, JsError> {
+    pub fn weights(&self, part: JsValue, layer: f64) -> Result<Vec<f32>, JsError> {
+        let part = text("weights", "part", &part)?;
         let layer = whole("weights", "layer", layer, usize::MAX >> 1)?;
-        let layers = match part {
+        let layers = match part.as_str() {
             "encoder" => self.inner.encoder(),
             "decoder" => self.inner.decoder(),
             other => {

@@ -1,7 +1,7 @@
 //! The bindings of the full package beyond inference: training, the real
 //! digits, IDX data and presets.
 
-use super::{whole, JsAutoencoder};
+use super::{text, whole, JsAutoencoder};
 use crate::config::ModelConfig;
 use crate::config::{preset, Kind, PresetOptions};
 use crate::data::{Digits, Split};
@@ -20,6 +20,17 @@ use wasm_bindgen::prelude::*;
 /// skips keys a struct does not know, which would let a misspelt option
 /// (`batchSise`) pass silently; serde_json rejects it.
 fn parse_js<T: DeserializeOwned>(what: &str, value: JsValue) -> Result<T, JsError> {
+    if let Some((path, number)) = non_finite(&value, "", 0) {
+        let shown = match number {
+            x if x.is_nan() => "NaN",
+            x if x > 0.0 => "Infinity",
+            _ => "-Infinity",
+        };
+        let path = if path.is_empty() { "." } else { &path };
+        return Err(JsError::new(&format!(
+            "invalid {what}: `{path}` must be a finite number, got {shown}"
+        )));
+    }
     let json: serde_json::Value = serde_wasm_bindgen::from_value(value)
         .map_err(|e| JsError::new(&format!("invalid {what}: {}", clean(e.to_string()))))?;
     serde_path_to_error::deserialize(&json).map_err(|e| {
@@ -33,6 +44,40 @@ fn parse_js<T: DeserializeOwned>(what: &str, value: JsValue) -> Result<T, JsErro
             (_, None) => format!("invalid {what}: `{path}`: {reason}"),
         };
         JsError::new(&message)
+    })
+}
+
+/// The path of the first NaN or ±Infinity in a plain JS value. JSON has
+/// neither, so on the way to serde they would become `null`, and an option
+/// that is `null` takes its default: a `NaN` weight would pass unnoticed.
+fn non_finite(value: &JsValue, path: &str, depth: usize) -> Option<(String, f64)> {
+    if let Some(number) = value.as_f64() {
+        return (!number.is_finite()).then(|| (path.to_string(), number));
+    }
+    if depth > 16 || !value.is_object() {
+        return None;
+    }
+    let entries: Vec<(String, JsValue)> = if js_sys::Array::is_array(value) {
+        let items = js_sys::Array::from(value);
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| (format!("[{i}]"), item))
+            .collect()
+    } else {
+        let object: &js_sys::Object = value.unchecked_ref();
+        js_sys::Object::entries(object)
+            .iter()
+            .map(|entry| {
+                let pair = js_sys::Array::from(&entry);
+                let key = pair.get(0).as_string().unwrap_or_default();
+                (format!(".{key}"), pair.get(1))
+            })
+            .collect()
+    };
+    entries.iter().find_map(|(step, item)| {
+        let inner = format!("{path}{step}");
+        non_finite(item, inner.trim_start_matches('.'), depth + 1)
     })
 }
 
@@ -287,22 +332,22 @@ impl JsDigits {
         self.inner.count(Split::Test)
     }
 
-    pub fn images(&self, split: &str) -> Result<Vec<f32>, JsError> {
-        Ok(self.inner.images(Split::parse(split)?))
+    pub fn images(&self, split: JsValue) -> Result<Vec<f32>, JsError> {
+        Ok(self.inner.images(split_of(&split)?))
     }
 
-    pub fn labels(&self, split: &str) -> Result<Vec<u8>, JsError> {
-        Ok(self.inner.labels(Split::parse(split)?).to_vec())
+    pub fn labels(&self, split: JsValue) -> Result<Vec<u8>, JsError> {
+        Ok(self.inner.labels(split_of(&split)?).to_vec())
     }
 
-    pub fn image(&self, split: &str, index: f64) -> Result<Vec<f32>, JsError> {
+    pub fn image(&self, split: JsValue, index: f64) -> Result<Vec<f32>, JsError> {
         let index = whole("Digits", "index", index, usize::MAX >> 1)?;
-        Ok(self.inner.image(Split::parse(split)?, index)?)
+        Ok(self.inner.image(split_of(&split)?, index)?)
     }
 
-    pub fn label(&self, split: &str, index: f64) -> Result<u8, JsError> {
+    pub fn label(&self, split: JsValue, index: f64) -> Result<u8, JsError> {
         let index = whole("Digits", "index", index, usize::MAX >> 1)?;
-        let labels = self.inner.labels(Split::parse(split)?);
+        let labels = self.inner.labels(split_of(&split)?);
         labels.get(index).copied().ok_or_else(|| {
             let reason = format!("must be below {}, got {index}", labels.len());
             Error::argument("Digits", "index", reason).into()
@@ -312,7 +357,13 @@ impl JsDigits {
 
 /// A complete config for one of the four kinds.
 #[wasm_bindgen(js_name = presetConfig)]
-pub fn preset_config(kind: &str, options: JsValue) -> Result<JsValue, JsError> {
+pub fn preset_config(kind: JsValue, options: JsValue) -> Result<JsValue, JsError> {
+    let kind = Kind::parse(&text("presetConfig", "kind", &kind)?)?;
     let options: PresetOptions = from_js("preset options", options)?;
-    to_js(&preset(Kind::parse(kind)?, &options)?)
+    to_js(&preset(kind, &options)?)
+}
+
+/// `'train'` or `'test'`.
+fn split_of(split: &JsValue) -> Result<Split, JsError> {
+    Ok(Split::parse(&text("Digits", "split", split)?)?)
 }

@@ -225,7 +225,7 @@ test('ae-code-map maps 2,000 test digits; pointing at a dot shows that digit', a
   const picked = await page.evaluate(() => document.querySelector('ae-code-map').picked);
   const caption = await page.locator('ae-code-map .picked-label').textContent();
   // The dot under the pointer (123 or one drawn on top of it) names its label.
-  const label = Number(caption.match(/a (\d)$/)[1]);
+  const label = Number(caption.match(/an? (\d)$/)[1]);
   const expected = await page.evaluate(
     (index) => document.querySelector('ae-code-map').pointOf(index).label, picked);
   assert.equal(label, expected);
@@ -328,5 +328,43 @@ test('a TrainingWorker whose script cannot load fails every job at once, never h
   for (const outcome of outcomes) {
     assert.match(outcome, /training worker failed: the worker script could not be loaded/);
   }
+  await page.close();
+});
+
+test('wrong attributes are named in the widgets, not found out at the first retrain', async () => {
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(`${base}/${[...pages.values()][0]}`);
+  const say = (html) => page.evaluate(async (html) => {
+    const box = document.createElement('div');
+    box.innerHTML = html;
+    document.body.append(box);
+    const view = box.querySelector('ae-code, ae-trainer');
+    const model = box.querySelector('ae-model');
+    // Any load settles within a few frames (a ready model is fetched).
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    if (view.localName === 'ae-trainer') {
+      await model.ready;
+      view.shadowRoot.querySelector('button.train').click();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const text = view.shadowRoot.querySelector('.status').textContent;
+    box.remove();
+    return text;
+  }, html);
+
+  assert.match(await say('<ae-model id="a1" pairing="image-lable" pretrained></ae-model>'
+    + '<ae-code model="a1"></ae-code>'), /pairing="image-lable".*image-label or halves/);
+  assert.match(await say('<ae-model id="a2" code-size="-3" pretrained></ae-model>'
+    + '<ae-code model="a2"></ae-code>'), /code-size="-3".*whole number from 1/);
+  assert.match(await say('<ae-model id="a3" kind="sparce" pretrained></ae-model>'
+    + '<ae-code model="a3"></ae-code>'), /kind="sparce".*undercomplete, sparse/);
+  assert.match(await say('<ae-model id="a4" kind="sparse"></ae-model>'
+    + '<ae-trainer model="a4" epochs="abc"></ae-trainer>'), /epochs="abc".*above 0/);
+  // The page's own snippet already has an <ae-model id="denoiser">.
+  assert.match(await say('<ae-model id="denoiser"></ae-model>'
+    + '<ae-code model="denoiser"></ae-code>'), /more than one element on the page has id="denoiser"/);
+  assert.deepEqual(errors, []);
   await page.close();
 });

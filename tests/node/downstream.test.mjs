@@ -231,3 +231,45 @@ describe('the linear probe and PCA', () => {
     assert.throws(() => probeAccuracy(x, labels, x, labels, 784, 10, -1), /perClass/);
   });
 });
+
+describe('misuse', () => {
+  test('wrong-typed arguments get an Error, and the module keeps working', () => {
+    // wasm-bindgen reads a non-string given for a string as if it were one,
+    // which corrupted memory; hundreds of rounds would crash Node.
+    for (let round = 0; round < 300; round++) {
+      assert.throws(() => pairingModalities(42), /`pairing` must be a string, got number/);
+      assert.throws(() => presetConfig({}, {}), /`kind` must be a string, got object/);
+      assert.throws(() => pairInputs(null, new Float32Array(784), new Uint8Array(1), true, true),
+        /`pairing` must be a string, got null/);
+      assert.throws(() => digits.images(1), /`split` must be a string, got number/);
+      const model = new Autoencoder(presetConfig('sparse', { codeSize: 16 }));
+      assert.throws(() => model.weights(0, 0), /`part` must be a string/);
+      model.free();
+    }
+    assert.equal(digits.images('test').length, 2000 * PIXELS);
+  });
+
+  test('NaN and Infinity in options are refused by name, not taken as defaults', () => {
+    assert.throws(() => presetConfig('sparse', { weight: NaN }),
+      /`weight` must be a finite number, got NaN/);
+    assert.throws(() => presetConfig('sparse', { codeSize: Infinity }),
+      /`codeSize` must be a finite number, got Infinity/);
+    const modalities = pairingModalities('image-label');
+    modalities[1].weight = -Infinity;
+    assert.throws(() => presetConfig('undercomplete', { modalities }),
+      /`modalities\[1\].weight` must be a finite number, got -Infinity/);
+    assert.throws(() => presetConfig('undercomplete', {
+      modalities: pairingModalities('halves'), modalityDropout: NaN,
+    }), /`modalityDropout` must be a finite number, got NaN/);
+    const model = new Autoencoder(presetConfig('undercomplete', { codeSize: 4 }));
+    assert.throws(() => new Trainer(model, train.images.slice(0, 784),
+      { optimizer: { kind: 'adam', learningRate: NaN } }), /`optimizer.learningRate`.*NaN/);
+    model.free();
+  });
+
+  test('a probe of zero labels per class says so', () => {
+    const x = train.images.slice(0, 100 * PIXELS);
+    const y = train.labels.slice(0, 100);
+    assert.throws(() => probeAccuracy(x, y, x, y, 784, 10, 0), /perClass.*at least 1/);
+  });
+});
