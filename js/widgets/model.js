@@ -136,7 +136,8 @@ export class AeModel extends HTMLElement {
     try {
       return presetConfig(kind, options);
     } catch (error) {
-      throw new Error(`<ae-model id="${this.id}">: ${error.message}`);
+      const name = this.id ? `<ae-model id="${this.id}">` : '<ae-model>';
+      throw new Error(`${name}: ${error.message}`);
     }
   }
 

@@ -35,6 +35,8 @@ progress { width: 100%; accent-color: var(--accent); }
     this.#preparedDone = resolve;
   });
   #chart = null;
+  /** The epochs of the job running now. */
+  #jobEpochs = 1;
   #running = false;
   #again = false;
   #timer = 0;
@@ -121,25 +123,31 @@ progress { width: 100%; accent-color: var(--accent); }
 
   #job() {
     const number = (name, fallback) => positive(this, name, fallback);
+    const seed = Number(this.getAttribute('seed') ?? 7);
+    if (!(Number.isInteger(seed) && seed >= 0)) {
+      throw new Error(`<ae-trainer seed="${this.getAttribute('seed')}">: seed must be a `
+        + 'whole number from 0');
+    }
     const job = {
       config: this.hub.config(),
       options: {
         optimizer: { kind: 'adam', learningRate: number('learning-rate', 3e-3) },
         batchSize: number('batch-size', 64),
-        seed: number('seed', 7),
+        seed,
       },
       epochs: this.epochs,
     };
     if (this.hub.pairing) job.pairing = this.hub.pairing;
-    this.#chart.reset(this.epochs);
+    this.#jobEpochs = job.epochs;
+    this.#chart.reset(job.epochs);
     return job;
   }
 
   #progress(progress) {
     this.#chart.add(progress);
     const done = progress.epoch + progress.epochProgress;
-    this.part('.progress').value = Math.min(done / this.epochs, 1);
-    this.part('.readout').textContent = `epoch ${done.toFixed(1)} of ${this.epochs}: `
+    this.part('.progress').value = Math.min(done / this.#jobEpochs, 1);
+    this.part('.readout').textContent = `epoch ${done.toFixed(1)} of ${this.#jobEpochs}: `
       + `loss ${progress.loss.toFixed(4)} (reconstruction ${progress.reconstruction.toFixed(4)}`
       + ` + penalty ${progress.penalty.toFixed(4)}), `
       + `${Math.round(progress.examplesPerSecond)} examples/s`;

@@ -136,7 +136,7 @@ export class ModelView extends HTMLElement {
     }
 
     this.#hubs = hubs;
-    const repeated = ids.find((id) => document.querySelectorAll(`[id="${id}"]`).length > 1);
+    const repeated = ids.find((id) => document.querySelectorAll(`#${CSS.escape(id)}`).length > 1);
     if (repeated) {
       this.say(`more than one element on the page has id="${repeated}": this widget shows `
         + 'the first; give each <ae-model> an id of its own');
