@@ -12,13 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import {
-  KINDS,
-  RESULTS,
-  ROOT,
-  modelState,
-  nextFrame,
-  openDemo,
-  readError,
+  KINDS, RESULTS, ROOT, canvasGrays, drawStroke, modelState, nextFrame, openDemo, readError,
   statusAfter,
 } from './helpers.mjs';
 
@@ -76,7 +70,7 @@ describe('the demo page', { timeout: 90_000 }, () => {
 
   it('rebuilds a drawn 7 with every kind', async () => {
     await page.click('#clear');
-    await drawStroke(page, SEVEN);
+    await drawStroke(page, page.locator('#pad'), SEVEN);
 
     const input = await page.evaluate(() => Array.from(window.demo.lastModelInput()));
     const blank = meanSquaredError(new Array(input.length).fill(0), input);
@@ -126,7 +120,7 @@ describe('the demo page', { timeout: 90_000 }, () => {
     assert.equal(await card.getAttribute('data-state'), 'training');
 
     const inputBefore = await page.evaluate(() => Array.from(window.demo.lastModelInput()));
-    await drawStroke(page, CROSSBAR);
+    await drawStroke(page, page.locator('#pad'), CROSSBAR);
     const { input, state } = await page.evaluate(() => ({
       input: Array.from(window.demo.lastModelInput()),
       state: document.querySelector('[data-kind=sparse]').dataset.state,
@@ -193,29 +187,6 @@ describe('the demo page', { timeout: 90_000 }, () => {
     assert.deepEqual(demo.errors, []);
   });
 });
-
-/** Draws one stroke through `points` (fractions of the pad) and waits for the render. */
-async function drawStroke(page, points) {
-  const pad = page.locator('#pad');
-  await pad.scrollIntoViewIfNeeded();
-  const box = await pad.boundingBox();
-  const at = ([x, y]) => [box.x + x * box.width, box.y + y * box.height];
-
-  await page.mouse.move(...at(points[0]));
-  await page.mouse.down();
-  for (const point of points.slice(1)) await page.mouse.move(...at(point), { steps: 10 });
-  await page.mouse.up();
-  await nextFrame(page);
-}
-
-/** The red channel of each pixel of a (gray) canvas. */
-function canvasGrays(page, selector) {
-  return page.locator(selector).evaluate((canvas) => {
-    const { width, height } = canvas;
-    const rgba = canvas.getContext('2d').getImageData(0, 0, width, height).data;
-    return Array.from({ length: width * height }, (_, i) => rgba[4 * i]);
-  });
-}
 
 /** Keeps every value the card's loss readout shows, in `window.e2eLosses`. */
 function recordLosses(page, kind) {

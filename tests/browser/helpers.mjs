@@ -94,3 +94,25 @@ export async function statusAfter(page, text) {
   });
   return page.getAttribute('#status', 'data-state');
 }
+
+/** Draws one stroke through `points` (fractions of `pad`) and waits for a render. */
+export async function drawStroke(page, pad, points) {
+  await pad.scrollIntoViewIfNeeded();
+  const box = await pad.boundingBox();
+  const at = ([x, y]) => [box.x + x * box.width, box.y + y * box.height];
+
+  await page.mouse.move(...at(points[0]));
+  await page.mouse.down();
+  for (const point of points.slice(1)) await page.mouse.move(...at(point), { steps: 10 });
+  await page.mouse.up();
+  await nextFrame(page);
+}
+
+/** The red channel of each pixel of a (gray) canvas. */
+export function canvasGrays(page, selector) {
+  return page.locator(selector).evaluate((canvas) => {
+    const { width, height } = canvas;
+    const rgba = canvas.getContext('2d').getImageData(0, 0, width, height).data;
+    return Array.from({ length: width * height }, (_, i) => rgba[4 * i]);
+  });
+}

@@ -14,7 +14,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { RESULTS, ROOT, nextFrame, openDemo } from './helpers.mjs';
+import { RESULTS, ROOT, canvasGrays, drawStroke, nextFrame, openDemo } from './helpers.mjs';
 
 /** Test digits whose label is rebuilt: the first of each label, 0 to 9. */
 const TEST_DIGITS = [4, 37, 6, 34, 3, 38, 0, 5, 1, 16];
@@ -88,7 +88,7 @@ describe('shared code and the encoder downstream', { timeout: 90_000 }, () => {
     await page.click('#clear');
     assert.match(await page.textContent('#label-prediction'), /^Draw a digit/);
 
-    await drawStroke(page, SEVEN);
+    await drawStroke(page, page.locator('#pad'), SEVEN);
     assert.equal(await page.getAttribute('#label-prediction', 'data-label'), '7');
   });
 
@@ -327,29 +327,6 @@ async function shownDigit(page) {
     };
   });
   return { ...shown, grays: await canvasGrays(page, '#code-map-preview') };
-}
-
-/** Draws one stroke through `points` (fractions of the pad) and waits for the render. */
-async function drawStroke(page, points) {
-  const pad = page.locator('#pad');
-  await pad.scrollIntoViewIfNeeded();
-  const box = await pad.boundingBox();
-  const at = ([x, y]) => [box.x + x * box.width, box.y + y * box.height];
-
-  await page.mouse.move(...at(points[0]));
-  await page.mouse.down();
-  for (const point of points.slice(1)) await page.mouse.move(...at(point), { steps: 10 });
-  await page.mouse.up();
-  await nextFrame(page);
-}
-
-/** The red channel of each pixel of a (gray) canvas. */
-function canvasGrays(page, selector) {
-  return page.locator(selector).evaluate((canvas) => {
-    const { width, height } = canvas;
-    const rgba = canvas.getContext('2d').getImageData(0, 0, width, height).data;
-    return Array.from({ length: width * height }, (_, i) => rgba[4 * i]);
-  });
 }
 
 /** The gray levels `drawDigit` gives values in [0, 1]. */

@@ -20,7 +20,7 @@ import { chromium } from 'playwright-core';
 
 import { buildSite } from '../../scripts/build-site.mjs';
 import { CHROMIUM_OPTIONS } from '../../scripts/chromium.mjs';
-import { nextFrame } from './helpers.mjs';
+import { drawStroke, nextFrame } from './helpers.mjs';
 
 const PREFIX = '/project-name/';
 
@@ -287,19 +287,6 @@ async function retrain(page) {
   const trained = await press(page, 'ae-trainer', 'button.train', 'trainingdone',
     { epochs: QUICK_EPOCHS });
   assert.equal(trained.event, 'trainingdone', `the trainer says "${trained.status}"`);
-}
-
-/** Draws one stroke through `points` (fractions of `pad`) and waits for a render. */
-async function drawStroke(page, pad, points) {
-  await pad.scrollIntoViewIfNeeded();
-  const box = await pad.boundingBox();
-  const at = ([x, y]) => [box.x + x * box.width, box.y + y * box.height];
-
-  await page.mouse.move(...at(points[0]));
-  await page.mouse.down();
-  for (const point of points.slice(1)) await page.mouse.move(...at(point), { steps: 10 });
-  await page.mouse.up();
-  await nextFrame(page);
 }
 
 /**
