@@ -330,7 +330,7 @@ function showTestDigit(index) {
 
 function onPadChange() {
   byId('undo').disabled = page.pad.strokes.length === 0;
-  if (page.pad.showsImage || !page.testDigit) {
+  if (page.pad.showsImage) {
     scheduleRender();
     return;
   }
@@ -339,7 +339,10 @@ function onPadChange() {
   const caption = byId('digit-label');
   delete caption.dataset.index;
   delete caption.dataset.label;
-  caption.textContent = 'Drawing. Undo removes the last stroke.';
+  const hint = page.pad.isEmpty ? 'Draw with a mouse, finger or pen.'
+    : 'Drawing. Undo removes the last stroke.';
+  // Written only when it changes: a live region would announce each rewrite.
+  if (caption.textContent.trim() !== hint) caption.textContent = hint;
   scheduleRender();
 }
 
