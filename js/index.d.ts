@@ -314,7 +314,10 @@ export class Pca {
 export interface ProbeJob {
   /** The model whose encoder gives the codes (omit to measure pixels only). */
   modelBytes?: Uint8Array;
-  /** For a multimodal model: its pairing; the codes then come from the image alone. */
+  /**
+   * For a multimodal model: its pairing. With 'image-label' the codes come from
+   * the image alone (the label left out); with 'halves', from both halves.
+   */
   pairing?: Pairing;
   /** Also measure raw pixels. */
   pixels?: boolean;

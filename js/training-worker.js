@@ -84,11 +84,18 @@ export class TrainingWorker {
     if (this.#job) this.#worker.postMessage({ type: 'resume' });
   }
 
-  /** Stops the running job; its promise rejects with "training cancelled". */
+  /**
+   * Stops the running job; its promise rejects with "training cancelled" (a
+   * training job) or "job cancelled" (a probe or prepare).
+   */
   cancel() {
     if (!this.#job) return;
     this.#worker.postMessage({ type: 'cancel' });
-    this.#finish(new Error('training cancelled'));
+    this.#finish(this.#cancelledError());
+  }
+
+  #cancelledError() {
+    return new Error(this.#job?.type === 'train' ? 'training cancelled' : 'job cancelled');
   }
 
   /** Ends the worker for good; a running job rejects. */
@@ -127,7 +134,7 @@ export class TrainingWorker {
       worker.removeEventListener('error', onError);
       worker.removeEventListener('messageerror', onMessageError);
     };
-    this.#job = { resolve, reject, removeListeners };
+    this.#job = { type, resolve, reject, removeListeners };
 
     try {
       worker.postMessage({ type, id, job });
@@ -148,7 +155,7 @@ export class TrainingWorker {
         this.#finish(null, message.bytes ?? message.result);
         break;
       case 'cancelled':
-        this.#finish(new Error('training cancelled'));
+        this.#finish(this.#cancelledError());
         break;
       case 'error':
         this.#finish(new Error(message.message));

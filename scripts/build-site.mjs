@@ -8,12 +8,15 @@
 
 import { spawnSync } from 'node:child_process';
 import {
-  cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync,
+  cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync,
 } from 'node:fs';
 import { extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
+
+/** The file that marks a folder as a site this script wrote (and may replace). */
+const MARKER = '.built-by-build-site';
 
 /** What pages load from pkg/: its JS (no .d.ts), both wasm modules, digits, models. */
 const needed = (name) => name.endsWith('.js') || name.endsWith('_bg.wasm')
@@ -67,12 +70,18 @@ WebAssembly, with real handwritten digits.</p>
  */
 export function buildSite({ out = join(ROOT, 'site'), skipSetup = false } = {}) {
   const folder = resolve(out);
-  // The folder is emptied first: never the checkout or a folder around it.
-  if (!relative(folder, ROOT).startsWith('..')) throw new Error(`will not replace ${folder}`);
+  // The folder is emptied first: only a new or empty one, or one this script wrote.
+  const ours = existsSync(join(folder, MARKER));
+  const empty = !existsSync(folder) || readdirSync(folder).length === 0;
+  if (!ours && !empty) {
+    throw new Error(`will not replace ${folder}: it is not empty and was not written by `
+      + 'build:site');
+  }
   if (!skipSetup) setUp();
 
   rmSync(folder, { recursive: true, force: true });
   mkdirSync(join(folder, 'pkg'), { recursive: true });
+  writeFileSync(join(folder, MARKER), 'Written by `npm run build:site`; replaced on each build.\n');
   cpSync(join(ROOT, 'www'), join(folder, 'www'), { recursive: true });
   for (const name of readdirSync(join(ROOT, 'pkg')).filter(needed)) {
     cpSync(join(ROOT, 'pkg', name), join(folder, 'pkg', name), { recursive: true });

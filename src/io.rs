@@ -156,7 +156,8 @@ pub fn load(bytes: &[u8]) -> Result<Autoencoder, Error> {
             activation: spec.activation,
         });
     }
-    // Safetensors data has no holes and nothing after the last tensor.
+    // Safetensors data ends where its last tensor does. (Holes between
+    // tensors are not looked for: they would only hold unused bytes.)
     let used = expected
         .iter()
         .filter_map(|n| {
@@ -171,7 +172,7 @@ pub fn load(bytes: &[u8]) -> Result<Autoencoder, Error> {
         .unwrap_or(0);
     if used != data.len() as u64 {
         return Err(bad(format!(
-            "{} bytes follow the last tensor: the file is not one whole safetensors file",
+            "{} byte(s) follow the last tensor: the file is not one whole safetensors file",
             data.len() as u64 - used
         )));
     }
@@ -255,8 +256,8 @@ fn read_tensor(
         .get("data_offsets")
         .ok_or_else(|| bad(format!("tensor `{name}` has no `data_offsets`")))?
         .as_array()
-        .map(|o| o.iter().filter_map(Value::as_u64).collect())
-        .filter(|o: &Vec<u64>| o.len() == 2)
+        .and_then(|o| o.iter().map(Value::as_u64).collect::<Option<Vec<u64>>>())
+        .filter(|o| o.len() == 2)
         .ok_or_else(|| {
             bad(format!(
                 "tensor `{name}` has `data_offsets` that are not two whole numbers"
@@ -376,7 +377,10 @@ mod tests {
         let mut longer = bytes.clone();
         longer.push(0);
         let error = load(&longer).unwrap_err().to_string();
-        assert!(error.contains("1 bytes follow the last tensor"), "{error}");
+        assert!(
+            error.contains("1 byte(s) follow the last tensor"),
+            "{error}"
+        );
         assert!(load(b"\x05\0\0\0\0\0\0\0{}}}}").is_err());
         assert!(load(b"not a model at all, just text").is_err());
     }

@@ -161,7 +161,7 @@ impl Reader<'_> {
     }
 
     fn value(&mut self, depth: usize) -> Result<Value, SyntaxError> {
-        if depth > MAX_DEPTH {
+        if depth >= MAX_DEPTH {
             return Err(self.error("nested too deeply"));
         }
         self.skip_space();
@@ -470,8 +470,10 @@ mod tests {
         }
         let deep = "[".repeat(200) + &"]".repeat(200);
         assert_eq!(parse(&deep).unwrap_err().reason, "nested too deeply");
-        let fine = "[".repeat(100) + &"]".repeat(100);
-        assert!(parse(&fine).is_ok());
+        let deepest = "[".repeat(128) + &"]".repeat(128);
+        assert!(parse(&deepest).is_ok());
+        let deeper = "[".repeat(129) + &"]".repeat(129);
+        assert!(parse(&deeper).is_err());
     }
 
     #[test]

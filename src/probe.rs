@@ -16,8 +16,11 @@ use crate::rng::Rng;
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
-/// Most classes a probe may have.
-pub const MAX_CLASSES: usize = 1000;
+/// Most classes a probe may have: labels are bytes.
+pub const MAX_CLASSES: usize = 256;
+
+/// Most weights a probe may have (`classes · width`), as many as a model.
+pub const MAX_PROBE_WEIGHTS: usize = 20_000_000;
 
 /// How a probe is fitted: Adam on the mean cross-entropy plus
 /// `l2 / 2 · ‖W‖²`, for `epochs` passes or at least `min_steps` steps.
@@ -112,6 +115,18 @@ impl Probe {
                 format!("must be between 2 and {MAX_CLASSES}, got {classes}"),
             ));
         }
+        let weights = classes
+            .checked_mul(width)
+            .filter(|&n| n <= MAX_PROBE_WEIGHTS);
+        if weights.is_none() {
+            return Err(Error::config(
+                "classes",
+                format!(
+                    "{classes} classes of {width} features need more than \
+                     {MAX_PROBE_WEIGHTS} weights"
+                ),
+            ));
+        }
         let x = view("fit a probe", features, width)?;
         if labels.len() != x.nrows() {
             return Err(Error::shape(
@@ -157,7 +172,8 @@ impl Probe {
         let mut rng = Rng::new(config.seed);
         let n = standard.nrows();
         let batch = config.batch_size.min(n);
-        let steps = (config.epochs * n.div_ceil(batch)).max(config.min_steps);
+        // At most 10,000 epochs of a 2^32-row view: this cannot wrap in u64.
+        let steps = (config.epochs as u64 * n.div_ceil(batch) as u64).max(config.min_steps as u64);
         let mut order: Vec<usize> = (0..n).collect();
         let mut cursor = 0;
         for _ in 0..steps {
@@ -300,7 +316,7 @@ pub fn probe_accuracy(
             ))
         }
         Some(count) => {
-            if width == 0 || features.len() != labels.len() * width {
+            if width == 0 || labels.len().checked_mul(width) != Some(features.len()) {
                 return Err(Error::shape(
                     "fit a probe",
                     format!("{} features, {width} per label", labels.len() * width),
@@ -353,23 +369,29 @@ impl Pca {
         let mut variances = Vec::with_capacity(k);
         let mut rng = Rng::new(1);
         for c in 0..k {
-            let mut v: Array1<f32> = (0..width).map(|_| rng.symmetric(1.0)).collect();
+            // Orthogonal to the earlier components, unit length.
+            let orthonormal = |mut v: Array1<f32>| {
+                for earlier in components.rows().into_iter().take(c) {
+                    let along = earlier.dot(&v);
+                    v.scaled_add(-along, &earlier);
+                }
+                let norm = v.dot(&v).sqrt();
+                (v / norm.max(f32::MIN_POSITIVE), norm)
+            };
+            let (mut v, _) = orthonormal((0..width).map(|_| rng.symmetric(1.0)).collect());
             let mut value = 0.0;
             for _ in 0..500 {
-                let mut next = covariance_times(&v);
-                for earlier in components.rows().into_iter().take(c) {
-                    let along = earlier.dot(&next);
-                    next.scaled_add(-along, &earlier);
-                }
-                let norm = next.dot(&next).sqrt();
+                let (next, norm) = orthonormal(covariance_times(&v));
                 if norm < 1e-12 {
+                    // No variance left in any direction: v stays a unit
+                    // vector orthogonal to the others, with variance 0.
+                    value = 0.0;
                     break;
                 }
-                next /= norm;
-                let change = (&next - &v).mapv(f32::abs).sum();
+                let settled = 1.0 - next.dot(&v).abs() < 1e-7;
                 v = next;
                 value = norm as f64;
-                if change < 1e-6 {
+                if settled {
                     break;
                 }
             }

@@ -15,7 +15,9 @@
  *   target        KL sparsity target ρ (makes the code sigmoid)
  *   noise, noise-level   the corruption a denoising model trains with:
  *                 gaussian, masking or saltPepper, and its level
- *   pairing       image-label or halves: a multimodal model of the digits
+ *   pairing       image-label or halves: a multimodal model of the digits (with
+ *                 `pretrained`, the ready shared-code model, which is
+ *                 undercomplete whatever `kind` says until it is retrained)
  *   seed          seed of the fresh weights (default 1)
  * Without `pretrained` or `src` the model is fresh (untrained), rebuilt at once
  * whenever an attribute changes.
@@ -54,13 +56,17 @@ export class AeModel extends HTMLElement {
   #loads = 0;
   #started = false;
   #resolveReady;
+  #rejectReady;
 
   constructor() {
     super();
-    /** Resolves once the first model is in place. */
-    this.ready = new Promise((resolve) => {
+    /** Resolves once the first model is in place; rejects if the first load fails. */
+    this.ready = new Promise((resolve, reject) => {
       this.#resolveReady = resolve;
+      this.#rejectReady = reject;
     });
+    // Widgets report a failed load themselves: the rejection needs no handler.
+    this.ready.catch(() => {});
   }
 
   connectedCallback() {
@@ -104,6 +110,8 @@ export class AeModel extends HTMLElement {
 
   /** Puts `model` in place (this element then owns it) and frees the one before. */
   replaceModel(model) {
+    // A load still on its way is now out of date: it must not replace this model.
+    this.#loads += 1;
     const before = this.#model;
     this.#model = model;
     before?.free();
@@ -196,6 +204,7 @@ export class AeModel extends HTMLElement {
     } catch (error) {
       if (load !== this.#loads) return;
       const message = error instanceof Error ? error.message : String(error);
+      this.#rejectReady(new Error(message));
       this.dispatchEvent(new CustomEvent('modelerror', { detail: { message } }));
     }
   }

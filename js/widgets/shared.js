@@ -22,7 +22,10 @@ class PairedView extends ModelView {
   /** True, or says what is wrong and returns false. */
   fits() {
     const wanted = this.constructor.pairing;
-    if (this.hub.pairing === wanted) return true;
+    if (this.hub.pairing === wanted) {
+      this.say('');
+      return true;
+    }
     this.say(`<${this.localName}> needs an <ae-model pairing="${wanted}">`);
     return false;
   }

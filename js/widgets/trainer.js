@@ -38,6 +38,8 @@ progress { width: 100%; accent-color: var(--accent); }
   /** The epochs of the job running now. */
   #jobEpochs = 1;
   #running = false;
+  /** Set by Cancel; a run that has not posted its job yet stops there. */
+  #cancelled = false;
   #again = false;
   #timer = 0;
   #onConfigChange = () => this.#scheduleAuto();
@@ -57,7 +59,10 @@ progress { width: 100%; accent-color: var(--accent); }
   setUp() {
     this.part('.train').textContent = this.getAttribute('label') ?? 'Train';
     this.part('.train').addEventListener('click', () => this.train());
-    this.part('.cancel').addEventListener('click', () => this.#worker?.cancel());
+    this.part('.cancel').addEventListener('click', () => {
+      this.#cancelled = true;
+      this.#worker?.cancel();
+    });
     this.#chart = new LossChart(this.part('.chart'), () => ({
       reconstruction: themeColour(this, '--ae-accent', '#2563eb'),
       penalty: themeColour(this, '--ae-penalty', '#f59e0b'),
@@ -97,10 +102,12 @@ progress { width: 100%; accent-color: var(--accent); }
       return;
     }
     this.#running = true;
+    this.#cancelled = false;
     this.#showRunning(true);
     this.say('');
     try {
       await this.#prepared;
+      if (this.#cancelled) throw new Error('training cancelled');
       const bytes = await this.#worker.train(this.#job());
       this.hub.replaceModel(Autoencoder.fromBytes(bytes));
       this.dispatchEvent(new Event('trainingdone'));

@@ -43,6 +43,21 @@ button[aria-pressed="true"] { border-color: var(--accent); background: var(--acc
 .status:empty { display: none; }
 `;
 
+/**
+ * A whole-number attribute of `element` from `min`, or `fallback` when absent;
+ * throws an Error that names it when it is anything else.
+ */
+export function wholeAttribute(element, name, min, fallback) {
+  const text = element.getAttribute(name);
+  if (text === null || text.trim() === '') return fallback;
+  const value = Number(text);
+  if (!(Number.isInteger(value) && value >= min)) {
+    throw new Error(`<${element.localName} ${name}="${text}">: ${name} must be a whole `
+      + `number from ${min}`);
+  }
+  return value;
+}
+
 /** "an" before a digit that is read with a vowel (8), else "a". */
 export function article(digit) {
   return digit === 8 ? 'an' : 'a';
@@ -67,12 +82,13 @@ export class ModelView extends HTMLElement {
   }
 
   disconnectedCallback() {
+    // The widget's own clean-up first, while it still knows its models.
+    this.tearDown();
     for (const [hub, type, listener] of this.#listeners) {
       hub.removeEventListener(type, listener);
     }
     this.#listeners = [];
     this.#hubs = [];
-    this.tearDown();
   }
 
   /** The first model this widget shows (an `<ae-model>`), or undefined. */

@@ -569,6 +569,8 @@ fn rebuilt_modalities(
     let count = whole.len() / width;
     let mut report = String::new();
     let modalities = model.modalities();
+    // Built-in pairings only (`Images::inputs` refuses others), so two modalities:
+    // the one rebuilt and the other, which alone is given.
     for (m, (name, range)) in modalities.iter().enumerate() {
         let present = [m != 0, m != 1];
         let others: Vec<&str> = modalities

@@ -37,9 +37,11 @@ fn whole(op: &'static str, name: &'static str, value: f64, max: usize) -> Result
     }
 }
 
-/// A string argument. wasm-bindgen's own `&str` parameters read any other
-/// value (a number, an object) as if it were a string and can corrupt memory,
-/// so every string crosses as a `JsValue` and is checked here.
+/// A string argument. wasm-bindgen's glue for a `&str` parameter does not
+/// check that it was given a string: with a number it copies a length and
+/// bytes that were never written, and after a few hundred such calls Node
+/// crashed (tests/node/downstream.test.mjs repeats them). So every string
+/// crosses as a `JsValue` and is checked here.
 fn text(op: &'static str, name: &'static str, value: &JsValue) -> Result<String, JsError> {
     value.as_string().ok_or_else(|| {
         let kind = value.js_typeof().as_string().unwrap_or_default();

@@ -86,7 +86,9 @@ describe('shared code and the encoder downstream', { timeout: 90_000 }, () => {
 
   it('rebuilds the label 7 from a drawn 7', async () => {
     await page.click('#clear');
-    assert.match(await page.textContent('#label-prediction'), /^Draw a digit/);
+    // The page redraws on the next frame.
+    await page.waitForFunction(
+      () => document.querySelector('#label-prediction').textContent.startsWith('Draw a digit'));
 
     await drawStroke(page, page.locator('#pad'), SEVEN);
     assert.equal(await page.getAttribute('#label-prediction', 'data-label'), '7');
