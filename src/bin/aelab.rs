@@ -688,9 +688,15 @@ fn run_probe(args: &ProbeArgs) -> Result<(), String> {
         seed: args.seed,
         ..ProbeConfig::default()
     };
+    let mut per_label = [0usize; 256];
+    train_labels
+        .iter()
+        .for_each(|&l| per_label[l as usize] += 1);
+    let fewest = per_label[..CLASSES].iter().copied().min().unwrap_or(0);
     let header: Vec<String> = counts
         .iter()
         .map(|c| match c {
+            Some(n) if *n > fewest => format!("{n} per class (or all a class has)"),
             Some(n) => format!("{n} per class"),
             None => format!("all {}", train_labels.len()),
         })
