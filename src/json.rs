@@ -290,7 +290,7 @@ impl Reader<'_> {
         Ok(())
     }
 
-    /// `\uXXXX`, or a surrogate pair `\uD8xx\uDCxx`.
+    /// `\u` and four hex digits, or a surrogate pair of two such escapes.
     fn unicode(&mut self, text: &mut String) -> Result<(), SyntaxError> {
         let first = self.hex4()?;
         let code = match first {

@@ -218,6 +218,9 @@ impl Autoencoder {
         values: &'a [f32],
         width: usize,
     ) -> Result<ArrayView2<'a, f32>, Error> {
+        if width == 0 {
+            return Err(Error::shape(op, "rows at least one value wide", 0));
+        }
         if values.is_empty() || values.len() % width != 0 {
             return Err(Error::shape(
                 op,
@@ -468,6 +471,10 @@ mod tests {
         ));
         assert!(matches!(
             Autoencoder::batch_view("encode", &[], 6),
+            Err(Error::Shape { .. })
+        ));
+        assert!(matches!(
+            Autoencoder::batch_view("encode", &[0.0; 6], 0),
             Err(Error::Shape { .. })
         ));
         let mut x = [0.0; 6];

@@ -127,7 +127,7 @@ impl Probe {
                 ),
             ));
         }
-        let x = view("fit a probe", features, width)?;
+        let x = Autoencoder::batch_view("fit a probe", features, width)?;
         if labels.len() != x.nrows() {
             return Err(Error::shape(
                 "fit a probe",
@@ -226,7 +226,7 @@ impl Probe {
 
     /// Class probabilities `[n, classes]` of `features: [n, width]`.
     pub fn probabilities(&self, features: &[f32]) -> Result<Array2<f32>, Error> {
-        let x = view("classify", features, self.width())?;
+        let x = Autoencoder::batch_view("classify", features, self.width())?;
         Ok(self.softmax(self.standardise(x).view()))
     }
 
@@ -264,17 +264,6 @@ pub fn argmax<'a>(values: impl Iterator<Item = &'a f32>) -> usize {
         }
     }
     best.0
-}
-
-fn view<'a>(
-    op: &'static str,
-    values: &'a [f32],
-    width: usize,
-) -> Result<ArrayView2<'a, f32>, Error> {
-    if width == 0 {
-        return Err(Error::shape(op, "features at least one value wide", 0));
-    }
-    Autoencoder::batch_view(op, values, width)
 }
 
 /// The indices of `per_class` rows of each class (fewer if a class has
@@ -353,7 +342,7 @@ impl Pca {
     /// `2 n width`, and memory stays that of the features), each component
     /// kept orthogonal to those before it.
     pub fn fit(features: &[f32], width: usize, k: usize) -> Result<Pca, Error> {
-        let x = view("fit a PCA", features, width)?;
+        let x = Autoencoder::batch_view("fit a PCA", features, width)?;
         if k == 0 || k > width.min(16) {
             return Err(Error::config(
                 "components",
@@ -414,7 +403,7 @@ impl Pca {
 
     /// Coordinates `[n, k]` of `features: [n, width]` along the components.
     pub fn project(&self, features: &[f32]) -> Result<Array2<f32>, Error> {
-        let x = view("project", features, self.mean.len())?;
+        let x = Autoencoder::batch_view("project", features, self.mean.len())?;
         Ok((&x - &self.mean).dot(&self.components.t()))
     }
 }
