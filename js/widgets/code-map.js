@@ -10,7 +10,7 @@
 import { Pca } from '../index.js';
 import { drawDigit, fitCanvas, themeColour } from './draw.js';
 import { sharedDigits } from './model.js';
-import { ModelView, article, wholeAttribute } from './view.js';
+import { ModelView, article, numberAttribute } from './view.js';
 
 /** One colour per label, told apart also by people with common colour blindness. */
 export const LABEL_COLOURS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f',
@@ -103,7 +103,8 @@ export class AeCodeMap extends ModelView {
     }
     if (version !== this.#version || !this.hub?.model) return;
     this.guarded(() => {
-      const count = Math.min(wholeAttribute(this, 'points', 2, digits.testCount),
+      const count = Math.min(numberAttribute(this, 'points',
+        { whole: true, min: 2, fallback: digits.testCount }),
         digits.testCount);
       this.#images = digits.images('test').subarray(0, count * 784);
       this.#labels = digits.labels('test').subarray(0, count);

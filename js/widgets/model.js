@@ -30,6 +30,7 @@ import {
   Autoencoder, init, loadDigits, pairInputs, pairedImages, pairingModalities, presetConfig,
 } from '../index.js';
 import { readBytes } from '../load.js';
+import { numberAttribute } from './view.js';
 
 const CONFIG_ATTRIBUTES = ['kind', 'code-size', 'weight', 'target', 'noise', 'noise-level',
   'pairing', 'seed'];
@@ -127,13 +128,17 @@ export class AeModel extends HTMLElement {
     const kind = this.#choice('kind', KINDS, 'undercomplete');
     const pairing = this.#choice('pairing', PAIRINGS, null);
     const options = {
-      codeSize: this.#number('code-size', { whole: true, min: 1 }) ?? (pairing ? 64 : 32),
-      weight: this.#number('weight', { min: 0 }),
-      target: this.#number('target', { min: 0 }),
-      seed: this.#number('seed', { whole: true, min: 0 }) ?? 1,
+      codeSize: numberAttribute(this, 'code-size',
+        { whole: true, min: 1, fallback: pairing ? 64 : 32 }),
+      weight: numberAttribute(this, 'weight', { min: 0 }),
+      target: numberAttribute(this, 'target', { min: 0 }),
+      seed: numberAttribute(this, 'seed', { whole: true, min: 0, fallback: 1 }),
     };
     const noise = this.#choice('noise', NOISES, null);
-    if (noise) options.corruption = { kind: noise, level: this.#number('noise-level') ?? 0.3 };
+    if (noise) {
+      const level = numberAttribute(this, 'noise-level', { fallback: 0.3 });
+      options.corruption = { kind: noise, level };
+    }
     if (pairing) {
       options.modalities = pairingModalities(pairing);
       options.modalityDropout = 0.7;
@@ -156,20 +161,6 @@ export class AeModel extends HTMLElement {
     if (allowed.includes(value)) return value;
     throw new Error(`<ae-model ${name}="${value}">: ${name} must be ${
       allowed.slice(0, -1).join(', ')} or ${allowed.at(-1)}`);
-  }
-
-  /** A numeric attribute, or undefined when absent or empty. */
-  #number(name, { whole = false, min = -Infinity } = {}) {
-    const text = this.getAttribute(name);
-    if (text === null || text.trim() === '') return undefined;
-    const value = Number(text);
-    const fits = Number.isFinite(value) && value >= min && (!whole || Number.isInteger(value));
-    if (!fits) {
-      const wanted = whole ? `a whole number from ${min}` : `a number from ${min}`;
-      throw new Error(`<ae-model ${name}="${text}">: ${name} must be ${
-        min === -Infinity ? 'a number' : wanted}`);
-    }
-    return value;
   }
 
   /** The model's input for a digit: itself, or its modalities (a label left missing). */

@@ -8,27 +8,15 @@
  * Attribute: labels-per-class (default "10,100,all"). Parts: table, button.
  * Event: `probedone`, `detail` the ProbeResult.
  */
-import { TrainingWorker } from '../index.js';
-import { ModelView } from './view.js';
+import { WorkerView } from './view.js';
 
-export class AeProbe extends ModelView {
+export class AeProbe extends WorkerView {
   static style = `
 table { border-collapse: collapse; margin: 0.5em 0; font-variant-numeric: tabular-nums; }
 th, td { padding: 0.25em 0.75em; text-align: right; border-bottom: 1px solid var(--border); }
 th:first-child { text-align: left; }
 `;
 
-  #worker = null;
-  #prepared = null;
-  #preparedDone = () => {};
-
-  /**
-   * Resolves once this widget's worker has loaded the wasm module and the
-   * digits (or failed to): from then on it needs no network.
-   */
-  prepared = new Promise((resolve) => {
-    this.#preparedDone = resolve;
-  });
   #measured = false;
   #runs = 0;
 
@@ -51,20 +39,8 @@ labelled train digits per class.</p>`;
 
   modelChanged() {
     if (!this.result) this.#fill(null);
-    if (!this.#worker) {
-      this.#worker = new TrainingWorker();
-      // Loads the wasm module and the digits in the worker now, so that a page
-      // that was loaded can measure offline.
-      this.#prepared = this.#worker.prepare()
-        .catch((error) => this.say(`probe worker: ${error.message}`))
-        .finally(this.#preparedDone);
-    }
+    this.startWorker('probe');
     if (this.#measured) this.measure();
-  }
-
-  tearDown() {
-    this.#worker?.terminate();
-    this.#worker = null;
   }
 
   /** The counts of labels per class (null: all); throws when the attribute is wrong. */
@@ -83,7 +59,7 @@ labelled train digits per class.</p>`;
 
   /** Measures the accuracies; resolves with the result once shown. */
   async measure() {
-    if (!this.hub?.model || !this.#worker) return null;
+    if (!this.hub?.model || !this.worker) return null;
     let perClass;
     try {
       perClass = this.perClass;
@@ -100,10 +76,10 @@ labelled train digits per class.</p>`;
     button.textContent = 'Measuring…';
     this.say('');
     try {
-      await this.#prepared;
+      await this.workerReady;
       if (run !== this.#runs) return null;
-      this.#worker.cancel(); // an earlier measurement, now out of date
-      const result = await this.#worker.probe(job);
+      this.worker.cancel(); // an earlier measurement, now out of date
+      const result = await this.worker.probe(job);
       if (run !== this.#runs) return null;
       this.result = result;
       this.#fill(result);

@@ -8,32 +8,21 @@
  * slider moving λ), label (the button's text, default "Train").
  * Parts: button, progress, chart. Events: `trainingdone`, `trainingerror`.
  */
-import { Autoencoder, TrainingWorker } from '../index.js';
+import { Autoencoder } from '../index.js';
 import { themeColour } from './draw.js';
 import { LossChart } from './loss-chart.js';
-import { ModelView } from './view.js';
+import { WorkerView, numberAttribute } from './view.js';
 
 /** How long `auto` waits after the last change before it retrains. */
 const SETTLE_MS = 250;
 
-export class AeTrainer extends ModelView {
+export class AeTrainer extends WorkerView {
   static style = `
 .chart { width: 100%; height: var(--ae-chart-height, 7em); display: block; }
 progress { width: 100%; accent-color: var(--accent); }
 .controls { display: flex; gap: 0.5em; align-items: center; flex-wrap: wrap; }
 `;
 
-  #worker = null;
-  #prepared = null;
-  #preparedDone = () => {};
-
-  /**
-   * Resolves once this widget's worker has loaded the wasm module and the
-   * digits (or failed to): from then on it needs no network.
-   */
-  prepared = new Promise((resolve) => {
-    this.#preparedDone = resolve;
-  });
   #chart = null;
   /** The epochs of the job running now. */
   #jobEpochs = 1;
@@ -61,7 +50,7 @@ progress { width: 100%; accent-color: var(--accent); }
     this.part('.train').addEventListener('click', () => this.train());
     this.part('.cancel').addEventListener('click', () => {
       this.#cancelled = true;
-      this.#worker?.cancel();
+      this.worker?.cancel();
     });
     this.#chart = new LossChart(this.part('.chart'), () => ({
       reconstruction: themeColour(this, '--ae-accent', '#2563eb'),
@@ -71,32 +60,25 @@ progress { width: 100%; accent-color: var(--accent); }
   }
 
   modelChanged() {
-    if (this.#worker) return;
-    this.#worker = new TrainingWorker();
-    this.#worker.onprogress = (progress) => this.#progress(progress);
+    if (!this.startWorker('training')) return;
+    this.worker.onprogress = (progress) => this.#progress(progress);
     this.hub.addEventListener('configchange', this.#onConfigChange);
-    // Loads the wasm module and the digits in the worker now: a page that was
-    // loaded can then train offline.
-    this.#prepared = this.#worker.prepare()
-      .catch((error) => this.say(`training worker: ${error.message}`))
-      .finally(this.#preparedDone);
   }
 
   tearDown() {
     clearTimeout(this.#timer);
-    this.#worker?.terminate();
-    this.#worker = null;
+    super.tearDown();
     for (const hub of this.hubs) hub.removeEventListener('configchange', this.#onConfigChange);
   }
 
   /** The epochs to train (attribute `epochs`, default 2); throws when it is not a number > 0. */
   get epochs() {
-    return positive(this, 'epochs', 2);
+    return numberAttribute(this, 'epochs', { above: 0, fallback: 2 });
   }
 
   /** Trains a fresh model as the `<ae-model>` describes it; resolves when it is in place. */
   async train() {
-    if (!this.#worker) return;
+    if (!this.worker) return;
     if (this.#running) {
       this.#again = true;
       return;
@@ -106,9 +88,9 @@ progress { width: 100%; accent-color: var(--accent); }
     this.#showRunning(true);
     this.say('');
     try {
-      await this.#prepared;
+      await this.workerReady;
       if (this.#cancelled) throw new Error('training cancelled');
-      const bytes = await this.#worker.train(this.#job());
+      const bytes = await this.worker.train(this.#job());
       this.hub.replaceModel(Autoencoder.fromBytes(bytes));
       this.dispatchEvent(new Event('trainingdone'));
     } catch (error) {
@@ -116,7 +98,8 @@ progress { width: 100%; accent-color: var(--accent); }
         this.part('.readout').textContent = 'Training cancelled; the model is as it was.';
       } else if (!/terminated/.test(error.message)) {
         this.say(`training failed: ${error.message}`);
-        this.dispatchEvent(new CustomEvent('trainingerror', { detail: { message: error.message } }));
+        const detail = { message: error.message };
+        this.dispatchEvent(new CustomEvent('trainingerror', { detail }));
       }
     } finally {
       this.#running = false;
@@ -129,12 +112,8 @@ progress { width: 100%; accent-color: var(--accent); }
   }
 
   #job() {
-    const number = (name, fallback) => positive(this, name, fallback);
-    const seed = Number(this.getAttribute('seed') ?? 7);
-    if (!(Number.isInteger(seed) && seed >= 0)) {
-      throw new Error(`<ae-trainer seed="${this.getAttribute('seed')}">: seed must be a `
-        + 'whole number from 0');
-    }
+    const number = (name, fallback) => numberAttribute(this, name, { above: 0, fallback });
+    const seed = numberAttribute(this, 'seed', { whole: true, min: 0, fallback: 7 });
     const job = {
       config: this.hub.config(),
       options: {
@@ -171,15 +150,4 @@ progress { width: 100%; accent-color: var(--accent); }
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => this.train(), SETTLE_MS);
   }
-}
-
-/** A numeric attribute of `element` above 0, `fallback` when absent; throws when wrong. */
-function positive(element, name, fallback) {
-  const text = element.getAttribute(name);
-  if (text === null || text.trim() === '') return fallback;
-  const value = Number(text);
-  if (!(Number.isFinite(value) && value > 0)) {
-    throw new Error(`<${element.localName} ${name}="${text}">: ${name} must be a number above 0`);
-  }
-  return value;
 }

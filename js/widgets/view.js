@@ -14,6 +14,8 @@
  * widget's own, listed in its file.
  */
 
+import { TrainingWorker } from '../index.js';
+
 export const BASE_STYLE = `
 :host {
   display: block;
@@ -44,16 +46,21 @@ button[aria-pressed="true"] { border-color: var(--accent); background: var(--acc
 `;
 
 /**
- * A whole-number attribute of `element` from `min`, or `fallback` when absent;
- * throws an Error that names it when it is anything else.
+ * A numeric attribute of `element`, or `fallback` when it is absent or empty;
+ * throws an Error that names the attribute when it is anything else.
+ * @param {{ fallback?: number, whole?: boolean, min?: number, above?: number }} rule
+ *   `whole`: an integer; `min`: at least this; `above`: more than this
  */
-export function wholeAttribute(element, name, min, fallback) {
+export function numberAttribute(element, name, { fallback, whole = false, min, above } = {}) {
   const text = element.getAttribute(name);
   if (text === null || text.trim() === '') return fallback;
   const value = Number(text);
-  if (!(Number.isInteger(value) && value >= min)) {
-    throw new Error(`<${element.localName} ${name}="${text}">: ${name} must be a whole `
-      + `number from ${min}`);
+  const fits = Number.isFinite(value) && (!whole || Number.isInteger(value))
+    && !(value < min) && !(value <= above);
+  if (!fits) {
+    const kind = whole ? 'a whole number' : 'a number';
+    const bound = min !== undefined ? ` from ${min}` : above !== undefined ? ` above ${above}` : '';
+    throw new Error(`<${element.localName} ${name}="${text}">: ${name} must be ${kind}${bound}`);
   }
   return value;
 }
@@ -168,5 +175,49 @@ export class ModelView extends HTMLElement {
   #listen(hub, type, listener) {
     hub.addEventListener(type, listener);
     this.#listeners.push([hub, type, listener]);
+  }
+}
+
+/**
+ * A widget with a `TrainingWorker` of its own (the trainer, the probe). The
+ * worker starts when the widget first has a model and loads the wasm module
+ * and the digits at once, so a page that was loaded then works offline.
+ */
+export class WorkerView extends ModelView {
+  #worker = null;
+  #workerReady = Promise.resolve();
+  #preparedDone = () => {};
+
+  /** Resolves once the first worker has loaded what jobs need (or failed to). */
+  prepared = new Promise((resolve) => {
+    this.#preparedDone = resolve;
+  });
+
+  /** The worker, or null before the widget first has a model. */
+  get worker() {
+    return this.#worker;
+  }
+
+  /** Settles once the current worker has loaded what jobs need (or failed to). */
+  get workerReady() {
+    return this.#workerReady;
+  }
+
+  /**
+   * Starts the worker unless there is one; true when it started one.
+   * @param {string} name what the worker does, for a failure's message
+   */
+  startWorker(name) {
+    if (this.#worker) return false;
+    this.#worker = new TrainingWorker();
+    this.#workerReady = this.#worker.prepare()
+      .catch((error) => this.say(`${name} worker: ${error.message}`))
+      .finally(this.#preparedDone);
+    return true;
+  }
+
+  tearDown() {
+    this.#worker?.terminate();
+    this.#worker = null;
   }
 }

@@ -10,7 +10,7 @@
  */
 import { corrupt, pairedImages } from '../index.js';
 import { drawBars, drawDigit, drawWeights, themeColour } from './draw.js';
-import { ModelView, wholeAttribute } from './view.js';
+import { ModelView, numberAttribute } from './view.js';
 
 const BLANK = new Float32Array(784);
 
@@ -183,7 +183,8 @@ light where a pixel turns the unit on, dark where it turns it off.</p>`;
   modelChanged() {
     const model = this.hub.model;
     const layerUnits = model.config().encoder[0].units;
-    const units = Math.min(layerUnits, wholeAttribute(this, 'count', 1, 64));
+    const units = Math.min(layerUnits, numberAttribute(this, 'count',
+      { whole: true, min: 1, fallback: 64 }));
     const weights = model.weights('encoder', 0);
     const inputs = weights.length / layerUnits;
     const grid = this.part('.grid');
