@@ -49,9 +49,9 @@ describe('the demo page', { timeout: 90_000 }, () => {
   let page;
 
   before(async () => {
-    demo = await openDemo();
+    // Not waiting for the models: the first test checks how the page gets ready.
+    demo = await openDemo({ ready: false });
     page = demo.page;
-    await page.goto(demo.url);
   });
 
   after(() => demo?.close());

@@ -17,11 +17,12 @@ export const RESULTS = join(ROOT, 'test-results');
 export const KINDS = ['undercomplete', 'sparse', 'denoising', 'contractive'];
 
 /**
- * Serves the repository and opens the demo in a fresh browser profile.
+ * Serves the repository and opens the demo in a fresh browser profile, waiting
+ * until its models are in place unless `ready` is false.
  * `errors` collects console errors and uncaught page errors of `page` (and of any
  * page passed to `watch`); none is expected. `close` ends it all.
  */
-export async function openDemo() {
+export async function openDemo({ ready = true } = {}) {
   const profile = await mkdtemp(join(tmpdir(), 'autoencoder-lab-browser-'));
   const { server, url } = await startServer({ port: 0 });
   const context = await chromium.launchPersistentContext(profile, CHROMIUM_OPTIONS);
@@ -46,7 +47,15 @@ export async function openDemo() {
       await rm(profile, { recursive: true, force: true });
     }
   };
-  return { url: `${url}/www/`, context, page, errors, watch, close };
+  const demoUrl = `${url}/www/`;
+  try {
+    await page.goto(demoUrl);
+    if (ready) await page.evaluate(() => window.demo.ready);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { url: demoUrl, context, page, errors, watch, close };
 }
 
 /** Waits two animation frames: the page renders once per frame after a change. */

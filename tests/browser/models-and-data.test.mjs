@@ -46,8 +46,6 @@ describe('models and data in the demo', { timeout: 90_000 }, () => {
   before(async () => {
     demo = await openDemo();
     page = demo.page;
-    await page.goto(demo.url);
-    await page.evaluate(() => window.demo.ready);
     idx = await makeIdxFiles(page);
   });
 

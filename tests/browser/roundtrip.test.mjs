@@ -59,8 +59,6 @@ describe('model files between aelab and the demo', { timeout: 60_000 }, () => {
     folder = await mkdtemp(join(tmpdir(), 'autoencoder-lab-roundtrip-'));
     demo = await openDemo();
     page = demo.page;
-    await page.goto(demo.url);
-    await page.evaluate(() => window.demo.ready);
     assert.equal(await page.inputValue('#noise-kind'), 'none', 'cards see the clean digit');
   });
 

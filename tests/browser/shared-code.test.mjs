@@ -57,8 +57,6 @@ describe('shared code and the encoder downstream', { timeout: 90_000 }, () => {
   before(async () => {
     demo = await openDemo();
     page = demo.page;
-    await page.goto(demo.url);
-    await page.evaluate(() => window.demo.ready);
   });
 
   after(() => demo?.close());
