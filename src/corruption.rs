@@ -9,8 +9,13 @@ pub fn corrupt_in_place(values: &mut [f32], corruption: Corruption, rng: &mut Rn
     let level = corruption.level() as f32;
     match corruption {
         Corruption::Gaussian { .. } => {
-            for v in values {
-                *v = (*v + level * rng.normal()).clamp(0.0, 1.0);
+            let mut noise = [0.0f32; 512];
+            for chunk in values.chunks_mut(noise.len()) {
+                let noise = &mut noise[..chunk.len()];
+                rng.fill_normal(noise);
+                for (v, &n) in chunk.iter_mut().zip(noise.iter()) {
+                    *v = (*v + level * n).clamp(0.0, 1.0);
+                }
             }
         }
         Corruption::Masking { .. } => {
