@@ -62,7 +62,7 @@ pub fn evaluate(model: &Autoencoder, input: ArrayView2<f32>, target: ArrayView2<
         penalty += sparsity_penalty(sparsity, model, &trace, false).0;
     }
     if let Some(contraction) = model.config().objective.contraction {
-        penalty += contraction_penalty(model, &trace, contraction.weight as f32, None);
+        penalty += contraction_penalty(model, &trace, contraction.weight as f32, None).0;
     }
     Parts {
         reconstruction,
@@ -85,12 +85,15 @@ pub fn gradient(
         Some(sparsity) => sparsity_penalty(sparsity, model, &trace, true),
         None => (0.0, None),
     };
-    backward(model, &trace, dz_out.expect("asked for"), dcode, &mut grads);
-
+    let mut dz_first = None;
     if let Some(contraction) = objective.contraction {
         let lambda = contraction.weight as f32;
-        penalty += contraction_penalty(model, &trace, lambda, Some(&mut grads));
+        let (value, dz) = contraction_penalty(model, &trace, lambda, Some(&mut grads));
+        penalty += value;
+        dz_first = dz;
     }
+    let dz_out = dz_out.expect("asked for");
+    backward(model, &trace, dz_out, dcode, dz_first, &mut grads);
     let parts = Parts {
         reconstruction,
         penalty,
@@ -217,17 +220,24 @@ fn block_loss(
 }
 
 /// Backpropagates from the output pre-activation through every layer,
-/// adding `dcode` (a penalty's gradient with respect to the code) on the way.
+/// adding on the way `dcode` (a penalty's gradient with respect to the code)
+/// and `dz_first` (one with respect to the first layer's pre-activation).
 fn backward(
     model: &Autoencoder,
     trace: &Trace,
     dz_out: Array2<f32>,
     dcode: Option<Array2<f32>>,
+    dz_first: Option<Array2<f32>>,
     grads: &mut [Grad],
 ) {
     let mut dz = dz_out;
     let mut dcode = dcode;
     for l in (0..model.layers().len()).rev() {
+        if l == 0 {
+            if let Some(extra) = &dz_first {
+                dz += extra;
+            }
+        }
         let input = &trace.outputs[l];
         grads[l].weight += &dz.t().dot(input);
         grads[l].bias += &dz.sum_axis(Axis(0));
@@ -301,28 +311,32 @@ fn sparsity_penalty(
 }
 
 /// `λ · Σ_b ‖J_b‖²_F / B`, with `J_b = ∂h_b/∂x_b` the encoder Jacobian of
-/// sample `b`; adds the gradient to `grads` when there are any.
+/// sample `b`. When given `grads`, adds the gradient to them, except for a
+/// part it may return instead: the gradient with respect to the first
+/// layer's pre-activation, for [`backward`] to take with its own.
 fn contraction_penalty(
     model: &Autoencoder,
     trace: &Trace,
     lambda: f32,
     grads: Option<&mut [Grad]>,
-) -> f64 {
+) -> (f64, Option<Array2<f32>>) {
     if model.encoder_len() == 1 {
         contraction_one_layer(model, trace, lambda, grads)
     } else {
-        contraction_deep(model, trace, lambda, grads)
+        (contraction_deep(model, trace, lambda, grads), None)
     }
 }
 
 /// One encoder layer `h = φ(W x + b)`: `J = diag(φ'(z)) W`, so
-/// `‖J‖² = Σ_j φ'(z_j)² ‖W_j‖²`, all in batched matrix work.
+/// `‖J‖² = Σ_j φ'(z_j)² ‖W_j‖²`, all in batched matrix work. The part of
+/// the gradient that flows through `z` is returned, not added: backprop
+/// multiplies it by the input in the same matrix product as its own.
 fn contraction_one_layer(
     model: &Autoencoder,
     trace: &Trace,
     lambda: f32,
     grads: Option<&mut [Grad]>,
-) -> f64 {
+) -> (f64, Option<Array2<f32>>) {
     let layer = &model.layers()[0];
     let batch = trace.outputs[0].nrows();
     let c = lambda / batch as f32;
@@ -335,7 +349,7 @@ fn contraction_one_layer(
         .and_broadcast(&row_norms)
         .fold(0.0, |sum, &d, &w| sum + (d as f64).powi(2) * w as f64);
     let Some(grads) = grads else {
-        return sum * c as f64;
+        return (sum * c as f64, None);
     };
 
     // Through W directly: ∂/∂W_ji of Σ_b d_bj² ‖W_j‖² = 2 Σ_b d_bj² W_ji.
@@ -347,9 +361,7 @@ fn contraction_one_layer(
     let curvature = trace.outputs[1].mapv(|y| layer.activation.second_derivative(y));
     let mut dz = &slopes * &curvature * &row_norms;
     dz.mapv_inplace(|v| 2.0 * c * v);
-    grad.weight += &dz.t().dot(&trace.outputs[0]);
-    grad.bias += &dz.sum_axis(Axis(0));
-    sum * c as f64
+    (sum * c as f64, Some(dz))
 }
 
 /// Any encoder depth, sample by sample. With `D_l = diag(φ_l'(z_l))`:
