@@ -126,8 +126,19 @@ export interface Evaluation {
   loss: number;
 }
 
-/** Load the wasm module. In a page it is fetched beside this file; in Node read from disk. */
+/**
+ * Load the wasm module. In a page it is fetched beside this file; in Node read from disk.
+ * By default that is `autoencoder_lab_relaxed_bg.wasm` where the runtime has relaxed SIMD
+ * (see `relaxedSimd`), `autoencoder_lab_bg.wasm` elsewhere; `source` picks another.
+ */
 export function init(source?: string | URL | BufferSource): Promise<void>;
+
+/**
+ * True where the runtime's WebAssembly has relaxed SIMD, and `init()` therefore loads the
+ * build whose matrix products use fused multiply-adds (training about a fifth faster).
+ * Both builds compute the same things; fused and unfused rounding differ in the last bits.
+ */
+export const relaxedSimd: boolean;
 
 /** A full config for one of the four kinds, ready for `new Autoencoder(config)`. */
 export function presetConfig(kind: Kind, options?: PresetOptions): ModelConfig;

@@ -3,7 +3,8 @@
 //   1. npm packages (from package-lock.json);
 //   2. the wasm32 target and the pinned wasm-bindgen CLI;
 //   3. the real digits, converted to data/digits.bin;
-//   4. the wasm package in pkg/ (release build, wasm-bindgen, wasm-opt);
+//   4. the wasm package in pkg/ (release builds, wasm-bindgen, wasm-opt): the
+//      full module, again with relaxed SIMD, and the inference-only module;
 //   5. the demo's ready models in www/models/, trained natively, and copied
 //      into the package for its widgets.
 // Only Node's standard library is used, since step 1 may not have run yet.
@@ -72,27 +73,69 @@ const WASM_FEATURES = ['simd', 'bulk-memory', 'nontrapping-float-to-int', 'sign-
  * The full package is optimised for speed, the inference-only one for size.
  */
 function buildModule({ name, cargoArgs, targetDir, optimise }) {
-  run('cargo', ['build', '--release', '--lib', '--target', 'wasm32-unknown-unknown',
-    '--target-dir', targetDir, ...cargoArgs]);
-  const built = join(root, targetDir, 'wasm32-unknown-unknown', 'release', 'autoencoder_lab.wasm');
+  const built = cargoBuild(targetDir, cargoArgs);
   const wasm = join(pkg, `${name}_bg.wasm`);
   if (newest(wasm) > newest(built)) return;
   run('wasm-bindgen', [built, '--target', 'web', '--out-dir', 'pkg', '--out-name', name]);
-  // Optimise into a new file: a failure then leaves no half-made module
-  // that a later run would take as up to date.
-  const optimised = `${wasm}.opt`;
-  try {
-    run('node', [join(root, 'node_modules', 'binaryen', 'bin', 'wasm-opt'), optimise,
-      ...WASM_FEATURES, wasm, '-o', optimised]);
-    renameSync(optimised, wasm);
-  } catch (error) {
+  optimiseInto(wasm, wasm, [optimise, ...WASM_FEATURES]);
+}
+
+/**
+ * The full package again, built with relaxed SIMD (fused multiply-add in the
+ * matrix products), as `autoencoder_lab_relaxed_bg.wasm`. `index.js` loads it
+ * where the runtime has relaxed SIMD. It must work with the JS glue of the
+ * baseline module, which is checked here: the two builds export and import
+ * the same functions.
+ */
+function buildRelaxedModule() {
+  const targetDir = join('target', 'relaxed');
+  const built = cargoBuild(targetDir, [], {
+    RUSTFLAGS: '-C target-feature=+simd128,+relaxed-simd',
+  });
+  const wasm = join(pkg, 'autoencoder_lab_relaxed_bg.wasm');
+  if (newest(wasm) > Math.max(newest(built), newest(join(pkg, 'autoencoder_lab.js')))) return;
+  const bindgen = join(root, targetDir, 'bindgen');
+  rmSync(bindgen, { recursive: true, force: true });
+  run('wasm-bindgen', [built, '--target', 'web', '--out-dir', bindgen,
+    '--out-name', 'autoencoder_lab']);
+  const glue = (dir) => readFileSync(join(dir, 'autoencoder_lab.js'), 'utf8');
+  if (glue(bindgen) !== glue(pkg)) {
     rmSync(wasm, { force: true });
+    throw new Error('the relaxed-SIMD build needs other JS glue than the baseline build '
+      + `(compare ${join(bindgen, 'autoencoder_lab.js')} with pkg/autoencoder_lab.js); `
+      + 'both must export and import the same functions');
+  }
+  optimiseInto(join(bindgen, 'autoencoder_lab_bg.wasm'), wasm,
+    ['-O3', ...WASM_FEATURES, '--enable-relaxed-simd']);
+}
+
+/** A release build of the library for wasm32; returns the path of the module. */
+function cargoBuild(targetDir, cargoArgs, env = {}) {
+  run('cargo', ['build', '--release', '--lib', '--target', 'wasm32-unknown-unknown',
+    '--target-dir', targetDir, ...cargoArgs], { env: { ...process.env, ...env } });
+  return join(root, targetDir, 'wasm32-unknown-unknown', 'release', 'autoencoder_lab.wasm');
+}
+
+/**
+ * wasm-opt from `input` into `output`, through a new file: a failure then
+ * leaves no half-made module that a later run would take as up to date.
+ */
+function optimiseInto(input, output, flags) {
+  const optimised = `${output}.opt`;
+  try {
+    run('node', [join(root, 'node_modules', 'binaryen', 'bin', 'wasm-opt'), ...flags,
+      input, '-o', optimised]);
+    renameSync(optimised, output);
+  } catch (error) {
+    rmSync(output, { force: true });
+    rmSync(optimised, { force: true });
     throw error;
   }
 }
 
 function buildPackage() {
   buildModule({ name: 'autoencoder_lab', cargoArgs: [], targetDir: 'target', optimise: '-O3' });
+  buildRelaxedModule();
   buildModule({
     name: 'autoencoder_lab_infer',
     cargoArgs: ['--no-default-features', '--features', 'console_error_panic_hook'],
@@ -117,7 +160,8 @@ function packageFiles() {
   const generated = ['autoencoder_lab', 'autoencoder_lab_infer'].flatMap((name) => [
     `${name}.js`, `${name}.d.ts`, `${name}_bg.wasm`, `${name}_bg.wasm.d.ts`,
   ]);
-  return [...readdirSync(join(root, 'js')), ...generated, 'digits.bin', 'models', 'LICENSE'];
+  return [...readdirSync(join(root, 'js')), ...generated, 'autoencoder_lab_relaxed_bg.wasm',
+    'digits.bin', 'models', 'LICENSE'];
 }
 
 function packageManifest() {
@@ -139,6 +183,7 @@ function packageManifest() {
       './worker.js': './worker.js',
       './digits.bin': './digits.bin',
       './autoencoder_lab_bg.wasm': './autoencoder_lab_bg.wasm',
+      './autoencoder_lab_relaxed_bg.wasm': './autoencoder_lab_relaxed_bg.wasm',
     },
     files: packageFiles(),
     // Importing the widgets defines their custom elements.

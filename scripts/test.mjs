@@ -4,7 +4,12 @@
 
 import { spawnSync } from 'node:child_process';
 
+import { hasRelaxedSimd } from '../js/load.js';
+
 const root = new URL('..', import.meta.url).pathname;
+
+// Node 20 has relaxed SIMD behind a flag; later versions have it on.
+const relaxedFlags = hasRelaxedSimd() ? [] : ['--experimental-wasm-relaxed-simd'];
 
 const steps = [
   ['cargo', ['fmt', '--check']],
@@ -12,13 +17,20 @@ const steps = [
   ['cargo', ['clippy', '--target', 'wasm32-unknown-unknown', '--lib', '--', '-D', 'warnings']],
   ['cargo', ['clippy', '--target', 'wasm32-unknown-unknown', '--lib', '--no-default-features',
     '--target-dir', 'target/infer', '--', '-D', 'warnings']],
+  ['cargo', ['clippy', '--target', 'wasm32-unknown-unknown', '--lib', '--target-dir',
+    'target/relaxed', '--', '-D', 'warnings'],
+  { RUSTFLAGS: '-C target-feature=+simd128,+relaxed-simd' }],
   ['cargo', ['test', '--release']],
   ['node', ['--test', '--test-concurrency=1', 'tests/node/', 'tests/browser/']],
+  // The gradient check again, on the relaxed-SIMD build (the default run
+  // above checks the baseline build).
+  ['node', [...relaxedFlags, '--test', 'tests/node/gradient.test.mjs'], { AELAB_WASM: 'relaxed' }],
 ];
 
-for (const [command, args] of steps) {
-  console.log(`\n$ ${command} ${args.join(' ')}`);
-  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
+for (const [command, args, env = {}] of steps) {
+  const shownEnv = Object.entries(env).map(([name, value]) => `${name}='${value}' `).join('');
+  console.log(`\n$ ${shownEnv}${command} ${args.join(' ')}`);
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
   if (result.status !== 0) {
     console.error(`\n${command} ${args.join(' ')} failed`);
     process.exit(result.status ?? 1);

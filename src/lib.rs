@@ -10,6 +10,7 @@ mod config_json;
 pub mod corruption;
 pub mod data;
 pub mod error;
+pub mod gemm;
 #[cfg(feature = "training")]
 pub mod idx;
 pub mod io;

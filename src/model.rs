@@ -6,6 +6,7 @@
 use crate::activation::{softmax_in_place, Activation};
 use crate::config::{Init, Loss, ModelConfig};
 use crate::error::{check_finite, Error};
+use crate::gemm::gemm;
 use crate::rng::Rng;
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 use std::fmt;
@@ -53,8 +54,9 @@ impl Dense {
 
     /// The pre-activation `z = x Wᵀ + b`: `[batch, in]` → `[batch, out]`.
     pub fn linear(&self, x: ArrayView2<f32>) -> Array2<f32> {
-        let mut z = x.dot(&self.weight.t());
+        let mut z = Array2::zeros((x.nrows(), self.units()));
         z += &self.bias;
+        gemm(1.0, &x, &self.weight.t(), 1.0, &mut z.view_mut());
         z
     }
 

@@ -24,6 +24,7 @@
 
 use crate::activation::Activation;
 use crate::config::{Block, Loss, Sparsity};
+use crate::gemm::{gemm, product};
 use crate::model::{Autoencoder, Trace};
 use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis, Zip};
 
@@ -239,13 +240,19 @@ fn backward(
             }
         }
         let input = &trace.outputs[l];
-        grads[l].weight += &dz.t().dot(input);
+        gemm(
+            1.0,
+            &dz.t(),
+            &input.view(),
+            1.0,
+            &mut grads[l].weight.view_mut(),
+        );
         grads[l].bias += &dz.sum_axis(Axis(0));
         if l == 0 {
             break;
         }
 
-        let mut da = dz.dot(&model.layers()[l].weight);
+        let mut da = product(&dz.view(), &model.layers()[l].weight.view());
         if l == model.encoder_len() {
             if let Some(extra) = dcode.take() {
                 da += &extra;

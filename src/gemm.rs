@@ -1,0 +1,305 @@
+//! The matrix products of training: `c ← α a b + β c`.
+//!
+//! Natively this is ndarray's `general_mat_mul` (matrixmultiply, with AVX and
+//! FMA where the CPU has them). On wasm32 it is our own kernel: operands packed
+//! into panels, and a 4 × 8 block of `c` kept in eight 128-bit registers over
+//! the whole inner dimension. Built with the `relaxed-simd` target feature
+//! (the package's second wasm module, for browsers that have it), each step
+//! of the kernel is one fused multiply-add; otherwise a multiply and an add.
+//! Fused results differ from unfused ones in the last bits, so a model trained
+//! with one module is not bit for bit the model trained with the other.
+
+use ndarray::{ArrayView2, ArrayViewMut2};
+
+/// `c ← α a b + β c`, with `a: [m, k]`, `b: [k, n]`, `c: [m, n]`, any strides.
+/// With `β = 0`, `c` is overwritten without being read.
+///
+/// # Panics
+/// If the shapes do not fit (a bug in the caller, not bad input).
+pub fn gemm(
+    alpha: f32,
+    a: &ArrayView2<f32>,
+    b: &ArrayView2<f32>,
+    beta: f32,
+    c: &mut ArrayViewMut2<f32>,
+) {
+    assert!(
+        a.ncols() == b.nrows() && c.dim() == (a.nrows(), b.ncols()),
+        "gemm shapes {:?} × {:?} → {:?}",
+        a.dim(),
+        b.dim(),
+        c.dim()
+    );
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    wasm::gemm(alpha, a, b, beta, c);
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    ndarray::linalg::general_mat_mul(alpha, a, b, beta, c);
+}
+
+/// `a b` as a new array.
+pub fn product(a: &ArrayView2<f32>, b: &ArrayView2<f32>) -> ndarray::Array2<f32> {
+    let mut c = ndarray::Array2::zeros((a.nrows(), b.ncols()));
+    gemm(1.0, a, b, 0.0, &mut c.view_mut());
+    c
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod wasm {
+    use core::arch::wasm32::*;
+    use ndarray::{Array2, ArrayView2, ArrayViewMut2, Zip};
+    use std::cell::RefCell;
+
+    /// Rows of `a` (and of `c`) per block.
+    const MR: usize = 4;
+    /// Columns of `b` (and of `c`) per block: two registers.
+    const NR: usize = 8;
+
+    thread_local! {
+        /// Panels of `b` that could not be read in place, kept between
+        /// calls so training allocates nothing here.
+        static PANELS: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+    }
+
+    pub fn gemm(
+        alpha: f32,
+        a: &ArrayView2<f32>,
+        b: &ArrayView2<f32>,
+        beta: f32,
+        c: &mut ArrayViewMut2<f32>,
+    ) {
+        let (m, k) = a.dim();
+        let n = b.ncols();
+        if m == 0 || n == 0 {
+            return;
+        }
+        if k == 0 {
+            c.mapv_inplace(|old| if beta == 0.0 { 0.0 } else { beta * old });
+            return;
+        }
+        // Views with negative or zero strides (never made by training) are
+        // copied to row-major first.
+        let plain = |v: &ArrayView2<f32>| v.strides().iter().all(|&s| s > 0);
+        let (a_copy, b_copy): (Option<Array2<f32>>, Option<Array2<f32>>) = (
+            (!plain(a)).then(|| a.as_standard_layout().into_owned()),
+            (!plain(b)).then(|| b.as_standard_layout().into_owned()),
+        );
+        let a = a_copy.as_ref().map_or(a.view(), |copy| copy.view());
+        let b = b_copy.as_ref().map_or(b.view(), |copy| copy.view());
+        let (a_row, a_step) = (a.strides()[0] as usize, a.strides()[1] as usize);
+
+        PANELS.with(|panels| {
+            let packed = &mut *panels.borrow_mut();
+            let rows_contiguous = b.strides()[1] == 1;
+            // Rows of `b` hold full panels in place; only a last, partial one
+            // (or, for any other layout, every panel) is packed.
+            let first_packed = if rows_contiguous { n / NR } else { 0 };
+            pack_b(&b, first_packed, packed);
+            let mut block = [0.0f32; MR * NR];
+            for jp in 0..n.div_ceil(NR) {
+                let j0 = jp * NR;
+                let cols = NR.min(n - j0);
+                let (b_panel, b_step) = if jp < first_packed {
+                    // SAFETY: `j0 + NR ≤ n`: the panel lies inside each row.
+                    (unsafe { b.as_ptr().add(j0) }, b.strides()[0] as usize)
+                } else {
+                    (packed[(jp - first_packed) * k * NR..].as_ptr(), NR)
+                };
+                for i0 in (0..m).step_by(MR) {
+                    let rows = MR.min(m - i0);
+                    // Rows past the end repeat the last row; their results are dropped.
+                    let a_rows: [*const f32; MR] = std::array::from_fn(|i| {
+                        // SAFETY: the row index is below `m`.
+                        unsafe { a.as_ptr().add((i0 + i).min(m - 1) * a_row) }
+                    });
+                    // SAFETY: each row pointer reads `k` values `a_step` apart
+                    // and the panel `k` steps of NR values `b_step` apart,
+                    // all inside `a` and `b` (or the packed panels).
+                    unsafe { kernel(k, a_rows, a_step, b_panel, b_step, &mut block) };
+                    for i in 0..rows {
+                        let values = &block[i * NR..i * NR + cols];
+                        let mut row = c.row_mut(i0 + i);
+                        match row.as_slice_mut() {
+                            Some(out) => store(&mut out[j0..j0 + cols], values, alpha, beta),
+                            None => {
+                                let out = row.slice_mut(ndarray::s![j0..j0 + cols]);
+                                Zip::from(out).and(values).for_each(|out, &value| {
+                                    *out = if beta == 0.0 {
+                                        alpha * value
+                                    } else {
+                                        alpha * value + beta * *out
+                                    }
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /// `out ← α values + β out` (`out` not read when `β = 0`).
+    #[inline(always)]
+    fn store(out: &mut [f32], values: &[f32], alpha: f32, beta: f32) {
+        if beta == 0.0 {
+            out.iter_mut()
+                .zip(values)
+                .for_each(|(o, &v)| *o = alpha * v);
+        } else {
+            out.iter_mut()
+                .zip(values)
+                .for_each(|(o, &v)| *o = alpha * v + beta * *o);
+        }
+    }
+
+    /// The panels of `b` from `first` on, each NR columns stored step by step
+    /// (NR values per step), the last padded with zeros. Reads `b` along
+    /// whichever of its axes is contiguous.
+    fn pack_b(b: &ArrayView2<f32>, first: usize, packed: &mut Vec<f32>) {
+        let (k, n) = b.dim();
+        let panel_len = k * NR;
+        let panels = n.div_ceil(NR) - first;
+        packed.clear();
+        packed.resize(panels * panel_len, 0.0);
+        let from = first * NR;
+        if b.strides()[0] == 1 {
+            // A transposed row-major matrix (`Wᵀ`): each column is a slice.
+            for j in from..n {
+                let column = b.column(j);
+                let column = column.as_slice().expect("unit stride");
+                let panel = &mut packed[((j - from) / NR) * panel_len..][..panel_len];
+                for (slot, &value) in panel[j % NR..].iter_mut().step_by(NR).zip(column) {
+                    *slot = value;
+                }
+            }
+            return;
+        }
+        for (step, row) in b.rows().into_iter().enumerate() {
+            for (j, &value) in row.iter().enumerate().skip(from) {
+                packed[((j - from) / NR) * panel_len + step * NR + j % NR] = value;
+            }
+        }
+    }
+
+    /// `block ← a b` over `k` steps for four rows of `a` and one panel of
+    /// `b`: the 4 × 8 block lives in eight registers; each step loads two
+    /// vectors of `b`, broadcasts four values of `a`, and does eight
+    /// multiply-adds.
+    ///
+    /// # Safety
+    /// Each of `a` must point at `k` readable values `a_step` apart, and `b`
+    /// at `k` runs of NR readable values, `b_step` apart.
+    #[inline(never)]
+    unsafe fn kernel(
+        k: usize,
+        a: [*const f32; MR],
+        a_step: usize,
+        b: *const f32,
+        b_step: usize,
+        block: &mut [f32; MR * NR],
+    ) {
+        let mut acc = [f32x4_splat(0.0); MR * 2];
+        for step in 0..k {
+            let b_row = b.add(step * b_step);
+            let b0 = v128_load(b_row as *const v128);
+            let b1 = v128_load(b_row.add(4) as *const v128);
+            for i in 0..MR {
+                let ai = f32x4_splat(*a[i].add(step * a_step));
+                acc[2 * i] = multiply_add(ai, b0, acc[2 * i]);
+                acc[2 * i + 1] = multiply_add(ai, b1, acc[2 * i + 1]);
+            }
+        }
+        for (i, value) in acc.iter().enumerate() {
+            v128_store(block.as_mut_ptr().add(4 * i) as *mut v128, *value);
+        }
+    }
+
+    /// `a b + c`, fused where the module was built with relaxed SIMD.
+    #[inline(always)]
+    fn multiply_add(a: v128, b: v128, c: v128) -> v128 {
+        #[cfg(target_feature = "relaxed-simd")]
+        {
+            f32x4_relaxed_madd(a, b, c)
+        }
+        #[cfg(not(target_feature = "relaxed-simd"))]
+        {
+            f32x4_add(f32x4_mul(a, b), c)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::Rng;
+    use ndarray::{s, Array2};
+
+    fn random(rows: usize, cols: usize, rng: &mut Rng) -> Array2<f32> {
+        Array2::from_shape_simple_fn((rows, cols), || rng.symmetric(1.0))
+    }
+
+    /// The product by the textbook triple loop, in f64.
+    fn reference(a: &ArrayView2<f32>, b: &ArrayView2<f32>) -> Array2<f64> {
+        Array2::from_shape_fn((a.nrows(), b.ncols()), |(i, j)| {
+            (0..a.ncols())
+                .map(|p| a[[i, p]] as f64 * b[[p, j]] as f64)
+                .sum()
+        })
+    }
+
+    #[test]
+    fn matches_the_triple_loop_for_every_layout_and_edge() {
+        let mut rng = Rng::new(3);
+        for (m, k, n) in [
+            (1, 1, 1),
+            (4, 8, 8),
+            (5, 3, 9),
+            (13, 17, 21),
+            (64, 70, 33),
+            (3, 0, 2),
+        ] {
+            let a = random(m, k, &mut rng);
+            let b = random(k, n, &mut rng);
+            let at = a.t().as_standard_layout().into_owned();
+            let bt = b.t().as_standard_layout().into_owned();
+            // Row-major, and transposed views of column-major copies.
+            for (a, b) in [(a.view(), b.view()), (at.t(), bt.t()), (a.view(), bt.t())] {
+                let expected = reference(&a, &b);
+                let old = random(m, n, &mut rng);
+                let mut c = old.clone();
+                gemm(0.5, &a, &b, 2.0, &mut c.view_mut());
+                for ((got, want), before) in c.iter().zip(&expected).zip(&old) {
+                    let want = 0.5 * want + 2.0 * *before as f64;
+                    assert!(
+                        (*got as f64 - want).abs() < 1e-5 * (k as f64 + 1.0),
+                        "{got} vs {want}"
+                    );
+                }
+                let fresh = product(&a, &b);
+                for (got, want) in fresh.iter().zip(&expected) {
+                    assert!((*got as f64 - want).abs() < 1e-5 * (k as f64 + 1.0));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn beta_zero_ignores_what_c_held() {
+        let mut rng = Rng::new(4);
+        let a = random(6, 5, &mut rng);
+        let b = random(5, 10, &mut rng);
+        let mut c = Array2::from_elem((6, 10), f32::NAN);
+        gemm(1.0, &a.view(), &b.view(), 0.0, &mut c.view_mut());
+        assert!(c.iter().all(|v| v.is_finite()));
+        // A strided output: every other column of a wider array.
+        let mut wide = Array2::from_elem((6, 20), 7.0f32);
+        gemm(
+            1.0,
+            &a.view(),
+            &b.view(),
+            0.0,
+            &mut wide.slice_mut(s![.., ..;2]),
+        );
+        assert_eq!(wide.slice(s![.., ..;2]), c);
+        assert!(wide.slice(s![.., 1..;2]).iter().all(|&v| v == 7.0));
+    }
+}

@@ -1,0 +1,135 @@
+// The gradient that training in the wasm package follows, checked against
+// finite differences of the loss the package reports. The gradient comes out
+// of one plain SGD step over the whole data set (θ₁ = θ₀ − η g); the finite
+// differences change one weight in the model file and evaluate again.
+//
+// The model's sizes (19 inputs, codes of 7 and 5, 13 samples) are no
+// multiples of the blocks of the wasm matrix kernel, so its edges are used.
+// `scripts/test.mjs` runs this file twice: with the baseline wasm build and
+// with the relaxed-SIMD one (AELAB_WASM=baseline or relaxed).
+
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { Autoencoder, Trainer, init } from '../../pkg/index.js';
+
+const BUILDS = {
+  baseline: 'autoencoder_lab_bg.wasm',
+  relaxed: 'autoencoder_lab_relaxed_bg.wasm',
+};
+const build = process.env.AELAB_WASM ?? 'baseline';
+
+const INPUTS = 19;
+const SAMPLES = 13;
+const RATE = 0.5;
+const EPSILON = 1e-2;
+
+before(async () => {
+  assert.ok(BUILDS[build], `AELAB_WASM must be one of ${Object.keys(BUILDS)}, not ${build}`);
+  await init(new URL(`../../pkg/${BUILDS[build]}`, import.meta.url));
+});
+
+/** Values in [0, 1] from a seeded generator, about a third exactly zero, as pixels are. */
+function data() {
+  let state = 12345;
+  const next = () => {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+  return Float32Array.from({ length: SAMPLES * INPUTS }, () => (next() < 0.35 ? 0 : next()));
+}
+
+function config(encoder, objective) {
+  return {
+    inputSize: INPUTS,
+    encoder: encoder.map((units) => ({ units, activation: 'sigmoid' })),
+    decoder: [{ units: INPUTS, activation: 'sigmoid' }],
+    seed: 3,
+    objective,
+  };
+}
+
+const CASES = {
+  'undercomplete, mse': config([7], { loss: 'mse' }),
+  'undercomplete, bce': config([7], { loss: 'bce' }),
+  'sparse, l1': config([7], { loss: 'mse', sparsity: { kind: 'l1', weight: 0.05 } }),
+  'sparse, kl': config([7], { loss: 'mse', sparsity: { kind: 'kl', target: 0.1, weight: 0.1 } }),
+  'contractive, one layer': config([7], { loss: 'mse', contraction: { weight: 0.05 } }),
+  'contractive, two layers': config([7, 5], { loss: 'mse', contraction: { weight: 0.05 } }),
+};
+
+/** The safetensors header of `bytes`, and where its tensor data starts. */
+function header(bytes) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const length = Number(view.getBigUint64(0, true));
+  const json = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + length)));
+  return { json, start: 8 + length };
+}
+
+/** The loss of the model in `bytes` with one value of tensor `name` replaced. */
+function lossWith(bytes, name, index, value, x) {
+  const copy = bytes.slice();
+  const { json, start } = header(copy);
+  const at = start + json[name].data_offsets[0] + 4 * index;
+  new DataView(copy.buffer).setFloat32(at, value, true);
+  const model = Autoencoder.fromBytes(copy);
+  try {
+    return model.evaluate(x).loss;
+  } finally {
+    model.free();
+  }
+}
+
+/** Every tensor of the model in `bytes`, by name. */
+function tensors(bytes) {
+  const { json, start } = header(bytes);
+  return Object.entries(json)
+    .filter(([name]) => name !== '__metadata__')
+    .map(([name, { data_offsets: [from, to] }]) => {
+      const values = new Float32Array(bytes.slice(start + from, start + to).buffer);
+      return { name, values };
+    });
+}
+
+for (const [name, modelConfig] of Object.entries(CASES)) {
+  test(`${build} wasm build: ${name}: the training gradient matches finite differences`, () => {
+    const x = data();
+    const model = new Autoencoder(modelConfig);
+    const before = model.toBytes();
+    const trainer = new Trainer(model, x, {
+      optimizer: { kind: 'sgd', learningRate: RATE },
+      batchSize: SAMPLES,
+      shuffle: false,
+    });
+    model.free();
+    trainer.step(1);
+    const stepped = trainer.model();
+    const after = stepped.toBytes();
+    stepped.free();
+    trainer.free();
+
+    const old = tensors(before);
+    const moved = new Map(tensors(after).map(({ name, values }) => [name, values]));
+    let checked = 0;
+    let largest = 0;
+    for (const { name: tensor, values } of old) {
+      // Four entries of each tensor, spread over it.
+      for (const index of [0, 3, Math.floor(values.length / 2), values.length - 1]) {
+        const w = values[index];
+        const sgd = (w - moved.get(tensor)[index]) / RATE;
+        const up = Math.fround(w + EPSILON);
+        const down = Math.fround(w - EPSILON);
+        const numeric = (lossWith(before, tensor, index, up, x)
+          - lossWith(before, tensor, index, down, x)) / (up - down);
+        const error = Math.abs(sgd - numeric);
+        assert.ok(error <= 2e-4 + 0.02 * Math.abs(numeric),
+          `${tensor}[${index}]: gradient ${sgd}, finite differences ${numeric}`);
+        largest = Math.max(largest, Math.abs(numeric));
+        checked += 1;
+      }
+    }
+    // The check means something only if the gradients are not all tiny.
+    assert.ok(largest > 5e-3, `largest gradient ${largest}`);
+    assert.ok(checked >= 16);
+  });
+}
