@@ -151,7 +151,8 @@ impl Trainer {
     }
 
     fn one_step(&mut self) -> Result<Parts, Error> {
-        let (input, target) = self.next_batch();
+        let (target, changed) = self.next_batch();
+        let input = changed.as_ref().unwrap_or(&target);
         let (parts, grads) = gradient(&self.model, input.view(), target.view());
         if !parts.total().is_finite() || !all_finite(&grads) {
             return Err(Error::NonFiniteLoss {
@@ -166,10 +167,11 @@ impl Trainer {
         Ok(parts)
     }
 
-    /// The next batch as (corrupted input, clean target), reshuffling at the
-    /// start of every epoch. Corruption comes first, then modality dropout,
-    /// so a dropped modality is exactly zero, as it is at inference.
-    fn next_batch(&mut self) -> (Array2<f32>, Array2<f32>) {
+    /// The next batch as (clean target, input if it differs from the
+    /// target), reshuffling at the start of every epoch. Corruption comes
+    /// first, then modality dropout, so a dropped modality is exactly zero,
+    /// as it is at inference.
+    fn next_batch(&mut self) -> (Array2<f32>, Option<Array2<f32>>) {
         if self.cursor == 0 && self.config.shuffle {
             self.rng.shuffle(&mut self.order);
         }
@@ -177,27 +179,47 @@ impl Trainer {
         let rows = &self.order[self.cursor..end];
         self.cursor = if end == self.order.len() { 0 } else { end };
 
-        let target = self.data.select(ndarray::Axis(0), rows);
+        let width = self.data.ncols();
+        let data = self.data.as_slice().expect("standard layout");
+        let mut values = Vec::with_capacity(rows.len() * width);
+        for &row in rows {
+            values.extend_from_slice(&data[row * width..(row + 1) * width]);
+        }
+        let target = Array2::from_shape_vec((rows.len(), width), values).expect("rows × width");
+
+        let objective = self.model.config().objective;
+        if objective.corruption.is_none() && objective.modality_dropout.is_none() {
+            return (target, None);
+        }
         let mut input = target.clone();
-        if let Some(corruption) = self.model.config().objective.corruption {
+        if let Some(corruption) = objective.corruption {
             let values = input.as_slice_mut().expect("standard layout");
             corrupt_in_place(values, corruption, &mut self.rng);
         }
         let config = self.model.config();
         if let Some(p) = config.objective.modality_dropout {
             let blocks: Vec<_> = config.blocks().iter().map(|b| b.range()).collect();
-            let width = config.input_size;
             let values = input.as_slice_mut().expect("standard layout");
             drop_modalities(values, width, &blocks, p, &mut self.rng);
         }
-        (input, target)
+        (target, Some(input))
     }
 }
 
+/// Whether every value is finite: the largest magnitude's bits lie below
+/// those of infinity (NaN's lie above). An integer maximum vectorises, where
+/// a short-circuiting test would go value by value.
 fn all_finite(grads: &[Grad]) -> bool {
-    grads
-        .iter()
-        .all(|g| g.weight.iter().chain(&g.bias).all(|v| v.is_finite()))
+    let largest = |values: &[f32]| {
+        values
+            .iter()
+            .fold(0u32, |most, v| most.max(v.to_bits() & 0x7fff_ffff))
+    };
+    grads.iter().all(|g| {
+        let weight = g.weight.as_slice().map_or(u32::MAX, largest);
+        let bias = g.bias.as_slice().map_or(u32::MAX, largest);
+        weight.max(bias) < f32::INFINITY.to_bits()
+    })
 }
 
 /// The objective of `model` on clean data `[n, input_size]` (no corruption),
@@ -284,6 +306,27 @@ mod tests {
             assert_eq!(whole.model(), parts.model(), "{kind:?}");
             assert_eq!(whole.history(), parts.history());
         }
+    }
+
+    #[test]
+    fn all_finite_finds_any_nan_or_infinity() {
+        let grads = |value: f32, at: usize| {
+            let mut weight = Array2::from_elem((3, 5), -f32::MAX);
+            weight[[at / 5, at % 5]] = value;
+            vec![Grad {
+                weight,
+                bias: ndarray::Array1::from_elem(2, f32::MIN_POSITIVE),
+            }]
+        };
+        assert!(all_finite(&grads(f32::MAX, 7)));
+        for bad in [f32::NAN, -f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+            for at in [0, 7, 14] {
+                assert!(!all_finite(&grads(bad, at)), "{bad} at {at}");
+            }
+        }
+        let mut bias_bad = grads(0.0, 0);
+        bias_bad[0].bias[1] = f32::NAN;
+        assert!(!all_finite(&bias_bad));
     }
 
     #[test]
