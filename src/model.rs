@@ -54,8 +54,7 @@ impl Dense {
 
     /// The pre-activation `z = x Wᵀ + b`: `[batch, in]` → `[batch, out]`.
     pub fn linear(&self, x: ArrayView2<f32>) -> Array2<f32> {
-        let mut z = Array2::zeros((x.nrows(), self.units()));
-        z += &self.bias;
+        let mut z = Array2::from_shape_fn((x.nrows(), self.units()), |(_, j)| self.bias[j]);
         gemm(1.0, &x, &self.weight.t(), 1.0, &mut z.view_mut());
         z
     }
