@@ -6,7 +6,7 @@
 use crate::activation::{softmax_in_place, Activation};
 use crate::config::{Init, Loss, ModelConfig};
 use crate::error::{check_finite, Error};
-use crate::gemm::gemm;
+use crate::gemm::{gemm_with, Zeros};
 use crate::rng::Rng;
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 use std::fmt;
@@ -54,8 +54,13 @@ impl Dense {
 
     /// The pre-activation `z = x Wᵀ + b`: `[batch, in]` → `[batch, out]`.
     pub fn linear(&self, x: ArrayView2<f32>) -> Array2<f32> {
+        self.linear_with(x, Zeros::Neither)
+    }
+
+    /// [`Dense::linear`] of an `x` that may be mostly zeros (`Zeros::Left`).
+    pub fn linear_with(&self, x: ArrayView2<f32>, zeros: Zeros) -> Array2<f32> {
         let mut z = Array2::from_shape_fn((x.nrows(), self.units()), |(_, j)| self.bias[j]);
-        gemm(1.0, &x, &self.weight.t(), 1.0, &mut z.view_mut());
+        gemm_with(1.0, &x, &self.weight.t(), 1.0, &mut z.view_mut(), zeros);
         z
     }
 
@@ -291,7 +296,9 @@ impl Autoencoder {
         let mut outputs = vec![x.to_owned()];
         let mut pre = Vec::with_capacity(self.layers.len());
         for (l, layer) in self.layers.iter().enumerate() {
-            let z = layer.linear(outputs[outputs.len() - 1].view());
+            // The input, unlike the layers' outputs, may be mostly zeros.
+            let zeros = if l == 0 { Zeros::Left } else { Zeros::Neither };
+            let z = layer.linear_with(outputs[outputs.len() - 1].view(), zeros);
             let mut y = z.as_standard_layout().into_owned();
             self.activate_in_place(l, &mut y);
             outputs.push(y);

@@ -24,7 +24,7 @@
 
 use crate::activation::Activation;
 use crate::config::{Block, Loss, Sparsity};
-use crate::gemm::{gemm, product};
+use crate::gemm::{gemm_with, product, Zeros};
 use crate::model::{Autoencoder, Trace};
 use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis, Zip};
 
@@ -268,13 +268,10 @@ fn backward(
             }
         }
         let input = &trace.outputs[l];
-        gemm(
-            1.0,
-            &dz.t(),
-            &input.view(),
-            1.0,
-            &mut grads[l].weight.view_mut(),
-        );
+        // The input (l = 0) may be mostly zeros.
+        let zeros = if l == 0 { Zeros::Right } else { Zeros::Neither };
+        let dw = &mut grads[l].weight.view_mut();
+        gemm_with(1.0, &dz.t(), &input.view(), 1.0, dw, zeros);
         grads[l].bias += &dz.sum_axis(Axis(0));
         if l == 0 {
             break;
