@@ -206,20 +206,12 @@ impl Trainer {
     }
 }
 
-/// Whether every value is finite: the largest magnitude's bits lie below
-/// those of infinity (NaN's lie above). An integer maximum vectorises, where
-/// a short-circuiting test would go value by value.
+/// Whether every value of every gradient is finite.
 fn all_finite(grads: &[Grad]) -> bool {
-    let largest = |values: &[f32]| {
-        values
-            .iter()
-            .fold(0u32, |most, v| most.max(v.to_bits() & 0x7fff_ffff))
-    };
-    grads.iter().all(|g| {
-        let weight = g.weight.as_slice().map_or(u32::MAX, largest);
-        let bias = g.bias.as_slice().map_or(u32::MAX, largest);
-        weight.max(bias) < f32::INFINITY.to_bits()
-    })
+    let finite = |values: Option<&[f32]>| values.is_some_and(crate::error::all_finite);
+    grads
+        .iter()
+        .all(|g| finite(g.weight.as_slice()) && finite(g.bias.as_slice()))
 }
 
 /// The objective of `model` on clean data `[n, input_size]` (no corruption),
