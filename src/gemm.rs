@@ -71,6 +71,27 @@ pub fn gemm_with(
     }
 }
 
+/// `c ← c + a b` for inference on wasm: each value of `c` gets its terms
+/// added onto it one after the other, in order of the inner index. The sum
+/// of a row of `c` therefore does not depend on the other rows, and a sample
+/// gives the same bits alone or in any batch. Steps where a block of `a` is
+/// zero are skipped (adding zero changes nothing). Never fused, so every
+/// build (and the native loop) gives the same bits.
+///
+/// # Panics
+/// If the shapes do not fit (a bug in the caller, not bad input).
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+pub fn accumulate(c: &mut ArrayViewMut2<f32>, a: &ArrayView2<f32>, b: &ArrayView2<f32>) {
+    assert!(
+        a.ncols() == b.nrows() && c.dim() == (a.nrows(), b.ncols()),
+        "accumulate shapes {:?} × {:?} → {:?}",
+        a.dim(),
+        b.dim(),
+        c.dim()
+    );
+    wasm::accumulate(c, a, b);
+}
+
 /// `a b` as a new array.
 pub fn product(a: &ArrayView2<f32>, b: &ArrayView2<f32>) -> ndarray::Array2<f32> {
     let mut c = ndarray::Array2::zeros((a.nrows(), b.ncols()));
@@ -110,15 +131,48 @@ mod wasm {
         c: &mut ArrayViewMut2<f32>,
         zeros: Zeros,
     ) {
+        if a.ncols() == 0 {
+            c.mapv_inplace(|old| if beta == 0.0 { 0.0 } else { beta * old });
+            return;
+        }
+        blocks::<true>(a, b, c, zeros, Output::Scaled { alpha, beta });
+    }
+
+    pub fn accumulate(c: &mut ArrayViewMut2<f32>, a: &ArrayView2<f32>, b: &ArrayView2<f32>) {
+        if a.ncols() > 0 {
+            // Unfused: the same bits in every build, and as natively.
+            blocks::<false>(a, b, c, Zeros::Left, Output::Onto);
+        }
+    }
+
+    /// How a block of `a b` meets `c`.
+    #[derive(Clone, Copy)]
+    enum Output {
+        /// `c ← α a b + β c`.
+        Scaled { alpha: f32, beta: f32 },
+        /// Each value's terms added onto `c`'s, one after the other.
+        Onto,
+    }
+
+    /// `a b` block by block into `c` (`a.ncols() > 0`).
+    fn blocks<const FUSED: bool>(
+        a: &ArrayView2<f32>,
+        b: &ArrayView2<f32>,
+        c: &mut ArrayViewMut2<f32>,
+        zeros: Zeros,
+        output: Output,
+    ) {
         let (m, k) = a.dim();
         let n = b.ncols();
         if m == 0 || n == 0 {
             return;
         }
-        if k == 0 {
-            c.mapv_inplace(|old| if beta == 0.0 { 0.0 } else { beta * old });
-            return;
-        }
+        let beta = match output {
+            Output::Scaled { beta, .. } => beta,
+            Output::Onto => 1.0,
+        };
+        let c_unit_columns = c.strides()[1] == 1 && c.strides()[0] > 0;
+        let c_row = c.strides()[0].max(0) as usize;
         // Views with negative or zero strides (never made by training) are
         // copied to row-major first.
         let plain = |v: &ArrayView2<f32>| v.strides().iter().all(|&s| s > 0);
@@ -170,7 +224,6 @@ mod wasm {
                 // (or, for any other layout, every panel) is packed.
                 let first_packed = if rows_contiguous { n / NR } else { 0 };
                 pack_b(&b, first_packed, packed);
-                let mut block = [0.0f32; MR * NR];
                 for jp in 0..n.div_ceil(NR) {
                     let j0 = jp * NR;
                     let cols = NR.min(n - j0);
@@ -192,33 +245,57 @@ mod wasm {
                             // SAFETY: the row index is below `m`.
                             unsafe { a.as_ptr().add((i0 + i).min(m - 1) * a_row) }
                         });
-                        // SAFETY: each row pointer reads `k` values `a_step` apart
-                        // and the panel `k` steps of NR values `b_step` apart,
-                        // all inside `a` and `b` (or the packed panels).
+                        let full = rows == MR && cols == NR && c_unit_columns;
+                        let mut block = [0.0f32; MR * NR];
+                        let reads_c = matches!(output, Output::Onto) || beta != 0.0;
+                        if !full && reads_c {
+                            for i in 0..rows {
+                                let row = c.row(i0 + i);
+                                let values = row.slice(ndarray::s![j0..j0 + cols]);
+                                Zip::from(&mut block[i * NR..i * NR + cols])
+                                    .and(values)
+                                    .for_each(|slot, &value| *slot = value);
+                            }
+                        }
+                        // A whole block of a row-major `c` is written in place,
+                        // any other through `block`.
+                        let c_ptr = c.as_mut_ptr();
+                        let out: [*mut f32; MR] = std::array::from_fn(|i| unsafe {
+                            if full {
+                                // SAFETY: rows i0..i0 + MR and columns j0..j0 + NR are in `c`.
+                                c_ptr.add((i0 + i) * c_row + j0)
+                            } else {
+                                block.as_mut_ptr().add(i * NR)
+                            }
+                        });
+                        // SAFETY: each row pointer of `a` reads `k` values
+                        // `a_step` apart, the panel `k` steps of NR values
+                        // `b_step` apart, all inside `a` and `b` (or the packed
+                        // panels); each `out` row has NR values.
                         unsafe {
                             match list {
                                 Some(list) => {
                                     let listed = list.iter().map(|&step| step as usize);
-                                    kernel(listed, a_rows, a_step, b_panel, b_step, &mut block)
+                                    kernel::<FUSED>(
+                                        listed, a_rows, a_step, b_panel, b_step, out, output,
+                                    )
                                 }
-                                None => kernel(0..k, a_rows, a_step, b_panel, b_step, &mut block),
+                                None => kernel::<FUSED>(
+                                    0..k,
+                                    a_rows,
+                                    a_step,
+                                    b_panel,
+                                    b_step,
+                                    out,
+                                    output,
+                                ),
                             }
                         }
-                        for i in 0..rows {
-                            let values = &block[i * NR..i * NR + cols];
-                            let mut row = c.row_mut(i0 + i);
-                            match row.as_slice_mut() {
-                                Some(out) => store(&mut out[j0..j0 + cols], values, alpha, beta),
-                                None => {
-                                    let out = row.slice_mut(ndarray::s![j0..j0 + cols]);
-                                    Zip::from(out).and(values).for_each(|out, &value| {
-                                        *out = if beta == 0.0 {
-                                            alpha * value
-                                        } else {
-                                            alpha * value + beta * *out
-                                        }
-                                    });
-                                }
+                        if !full {
+                            for i in 0..rows {
+                                let mut row = c.row_mut(i0 + i);
+                                let mut values = row.slice_mut(ndarray::s![j0..j0 + cols]);
+                                values.assign(&ndarray::aview1(&block[i * NR..i * NR + cols]));
                             }
                         }
                     }
@@ -251,20 +328,6 @@ mod wasm {
         steps.extend((0..k as u32).filter(|&step| any[step as usize]));
     }
 
-    /// `out ← α values + β out` (`out` not read when `β = 0`).
-    #[inline(always)]
-    fn store(out: &mut [f32], values: &[f32], alpha: f32, beta: f32) {
-        if beta == 0.0 {
-            out.iter_mut()
-                .zip(values)
-                .for_each(|(o, &v)| *o = alpha * v);
-        } else {
-            out.iter_mut()
-                .zip(values)
-                .for_each(|(o, &v)| *o = alpha * v + beta * *o);
-        }
-    }
-
     /// The panels of `b` from `first` on, each NR columns stored step by step
     /// (NR values per step), the last padded with zeros. Reads `b` along
     /// whichever of its axes is contiguous.
@@ -294,51 +357,70 @@ mod wasm {
         }
     }
 
-    /// `block ← a b` over `steps` (all `k` of them, or those a list keeps)
-    /// for four rows of `a` and one panel of `b`: the 4 × 8 block lives in
+    /// One block of `c` (four rows of `a`, one panel of `b`) over `steps`
+    /// (all `k` of them, or those a list keeps): the 4 × 8 block lives in
     /// eight registers; each step loads two vectors of `b`, broadcasts four
-    /// values of `a`, and does eight multiply-adds.
+    /// values of `a`, and does eight multiply-adds. `out` holds the block's
+    /// rows: read first for [`Output::Onto`], written at the end.
     ///
     /// # Safety
-    /// Each of `a` must point at `k` readable values `a_step` apart, and `b`
-    /// at `k` runs of NR readable values, `b_step` apart; every step is
-    /// below `k`.
+    /// Each of `a` must point at `k` readable values `a_step` apart, `b` at
+    /// `k` runs of NR readable values `b_step` apart, and each of `out` at NR
+    /// values to read and write; every step is below `k`.
     #[inline(never)]
-    unsafe fn kernel(
+    unsafe fn kernel<const FUSED: bool>(
         steps: impl Iterator<Item = usize>,
         a: [*const f32; MR],
         a_step: usize,
         b: *const f32,
         b_step: usize,
-        block: &mut [f32; MR * NR],
+        out: [*mut f32; MR],
+        output: Output,
     ) {
-        let mut acc = [f32x4_splat(0.0); MR * 2];
+        let at = |i: usize| out[i / 2].add(4 * (i % 2)) as *mut v128;
+        let mut acc: [v128; MR * 2] = match output {
+            Output::Onto => std::array::from_fn(|i| v128_load(at(i))),
+            Output::Scaled { .. } => [f32x4_splat(0.0); MR * 2],
+        };
         for step in steps {
             let b_row = b.add(step * b_step);
             let b0 = v128_load(b_row as *const v128);
             let b1 = v128_load(b_row.add(4) as *const v128);
             for i in 0..MR {
                 let ai = f32x4_splat(*a[i].add(step * a_step));
-                acc[2 * i] = multiply_add(ai, b0, acc[2 * i]);
-                acc[2 * i + 1] = multiply_add(ai, b1, acc[2 * i + 1]);
+                acc[2 * i] = multiply_add::<FUSED>(ai, b0, acc[2 * i]);
+                acc[2 * i + 1] = multiply_add::<FUSED>(ai, b1, acc[2 * i + 1]);
             }
         }
-        for (i, value) in acc.iter().enumerate() {
-            v128_store(block.as_mut_ptr().add(4 * i) as *mut v128, *value);
+        match output {
+            Output::Onto => {
+                for (i, value) in acc.iter().enumerate() {
+                    v128_store(at(i), *value);
+                }
+            }
+            Output::Scaled { alpha, beta } => {
+                let alpha = f32x4_splat(alpha);
+                for (i, value) in acc.iter().enumerate() {
+                    let scaled = f32x4_mul(alpha, *value);
+                    let result = if beta == 0.0 {
+                        scaled
+                    } else {
+                        f32x4_add(scaled, f32x4_mul(f32x4_splat(beta), v128_load(at(i))))
+                    };
+                    v128_store(at(i), result);
+                }
+            }
         }
     }
 
-    /// `a b + c`, fused where the module was built with relaxed SIMD.
+    /// `a b + c`, fused when asked and the module has relaxed SIMD.
     #[inline(always)]
-    fn multiply_add(a: v128, b: v128, c: v128) -> v128 {
+    fn multiply_add<const FUSED: bool>(a: v128, b: v128, c: v128) -> v128 {
         #[cfg(target_feature = "relaxed-simd")]
-        {
-            f32x4_relaxed_madd(a, b, c)
+        if FUSED {
+            return f32x4_relaxed_madd(a, b, c);
         }
-        #[cfg(not(target_feature = "relaxed-simd"))]
-        {
-            f32x4_add(f32x4_mul(a, b), c)
-        }
+        f32x4_add(f32x4_mul(a, b), c)
     }
 }
 

@@ -253,11 +253,11 @@ impl Autoencoder {
         self.infer(0..self.layers.len(), x)
     }
 
-    /// Inference through `layers`, one sample at a time:
-    /// `z = b + Σ_k x_k Wᵀ[k, :]`, summed in the order of `k` whatever the
-    /// batch, so a sample gives the same bits alone or in any batch. Inputs
-    /// that are exactly zero (most pixels of a digit) are skipped, which adds
-    /// nothing either way. Training uses [`Dense::linear`] instead.
+    /// Inference through `layers`: `z = b + Σ_k x_k Wᵀ[k, :]`, each value
+    /// summed in the order of `k` whatever the batch, so a sample gives the
+    /// same bits alone or in any batch. Inputs that are exactly zero (most
+    /// pixels of a digit) may be skipped, which adds nothing either way.
+    /// Training uses [`Dense::linear`] instead.
     fn infer(&self, layers: std::ops::Range<usize>, x: ArrayView2<f32>) -> Array2<f32> {
         let transposed = self.transposed.get_or_init(|| {
             self.layers
@@ -265,30 +265,15 @@ impl Autoencoder {
                 .map(|l| l.weight.t().as_standard_layout().into_owned())
                 .collect()
         });
-        let mut a = x.as_standard_layout().into_owned();
-        let mut terms = Vec::new();
+        let mut a = x.as_standard_layout();
         for l in layers {
             let layer = &self.layers[l];
             let mut z = Array2::from_shape_fn((a.nrows(), layer.units()), |(_, j)| layer.bias[j]);
-            for (mut out, sample) in z.rows_mut().into_iter().zip(a.rows()) {
-                let out = out.as_slice_mut().expect("standard layout");
-                let rows = &transposed[l];
-                terms.clear();
-                terms.extend(
-                    sample
-                        .iter()
-                        .copied()
-                        .enumerate()
-                        .filter(|&(_, x_k)| x_k != 0.0),
-                );
-                accumulate(out, &terms, |k| {
-                    rows.row(k).to_slice().expect("standard layout")
-                });
-            }
+            add_product(&mut z, &a.view(), &transposed[l]);
             self.activate_in_place(l, &mut z);
-            a = z;
+            a = z.into();
         }
-        a
+        a.into_owned()
     }
 
     /// The forward pass through every layer, keeping what backprop needs.
@@ -339,6 +324,40 @@ impl Autoencoder {
             .zip(self.config.blocks())
             .map(|(m, block)| (m.name.as_str(), block.range()))
             .collect()
+    }
+}
+
+/// `z += a · wt` for inference, each value summed onto `z`'s in order of
+/// `k`, so that a sample gives the same bits alone or in any batch. In the
+/// full wasm package four or more samples go through the blocked kernel
+/// ([`crate::gemm::accumulate`]); fewer, and every batch natively and in
+/// the inference-only build (whose download it would push past 80 KB), go
+/// sample by sample, skipping the inputs that are zero (most pixels of a
+/// digit), which adds the same terms in the same order.
+fn add_product(z: &mut Array2<f32>, a: &ArrayView2<f32>, wt: &Array2<f32>) {
+    #[cfg(all(
+        target_arch = "wasm32",
+        target_feature = "simd128",
+        feature = "training"
+    ))]
+    if a.nrows() >= 4 {
+        crate::gemm::accumulate(&mut z.view_mut(), a, &wt.view());
+        return;
+    }
+    let mut terms = Vec::new();
+    for (mut out, sample) in z.rows_mut().into_iter().zip(a.rows()) {
+        let out = out.as_slice_mut().expect("standard layout");
+        terms.clear();
+        terms.extend(
+            sample
+                .iter()
+                .copied()
+                .enumerate()
+                .filter(|&(_, x_k)| x_k != 0.0),
+        );
+        accumulate(out, &terms, |k| {
+            wt.row(k).to_slice().expect("standard layout")
+        });
     }
 }
 
