@@ -77,6 +77,7 @@ async function openSystem(context, url, system, log) {
   await page.goto(`${url}/bench/page.html?system=${system}`);
   const setUp = await page.evaluate(() => window.bench.ready);
   if (setUp.simd !== undefined) log(`${system}: SIMD ${setUp.simd}, threads ${setUp.threads}`);
+  if (setUp.relaxedSimd !== undefined) log(`${system}: relaxed SIMD ${setUp.relaxedSimd}`);
   const call = (verb, ...args) => page.evaluate(
     ([name, values]) => window.bench.call(name, ...values),
     [verb, args],

@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 
 import { checkBatchOrder, initialWeights, loadImages, oursRunner } from './ours.js';
 import { measureSystem } from './measure.js';
+import { relaxedSimd } from '../pkg/index.js';
 
 const RETRAINS = 50;
 
@@ -43,7 +44,7 @@ async function measureNode() {
 
   const ours = oursRunner(images);
   const call = async (verb, ...args) => ours[verb](...args);
-  results.ours = await measureSystem('ours-node', call, plan, log);
+  results.ours = { relaxedSimd, ...(await measureSystem('ours-node', call, plan, log)) };
 
   if (flags.tfjs) results.tfjsWasm = await measureTfjs({ ...plan, fiveEpochs: false });
   return results;

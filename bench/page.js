@@ -8,6 +8,7 @@
  *   }
  */
 import { initialWeights, loadImages, oursRunner } from './ours.js';
+import { relaxedSimd } from '../pkg/index.js';
 import { tfjsRunner } from './tfjs.js';
 
 const TFJS = '/node_modules/@tensorflow/tfjs/dist/tf.min.js';
@@ -25,7 +26,7 @@ async function setUp(system) {
   const images = await loadImages();
   if (system === 'ours') {
     runner = oursRunner(images);
-    return { system };
+    return { system, relaxedSimd };
   }
   if (system !== 'tfjs-wasm' && system !== 'tfjs-cpu') throw new Error(`no system ${system}`);
 

@@ -218,6 +218,9 @@ function noteLines(results) {
     "TensorFlow.js starts from our model's initial weights and takes the batches in our " +
       `trainer's order (replay checked: largest loss gap ${orderGap}). ` +
       `tfjs-wasm: SIMD ${wasm.simd}, threads ${wasm.threads}.`,
+    `Ours loads its relaxed-SIMD build (fused multiply-adds in training's matrix products) ` +
+      `where the runtime has relaxed SIMD: in Chromium ${buildName(systems[OURS])}, ` +
+      `in Node ${buildName(systems['ours-node'])}.`,
     'MSE: of the trained model on all 10,000 digits, clean, summed in float64.',
     `One digit: median over ${1000 / LATENCY_GROUP} groups of ${LATENCY_GROUP} calls ` +
       `(a page's clock ticks every ${checks.timerResolutionMicroseconds.toFixed(0)} µs ` +
@@ -225,6 +228,12 @@ function noteLines(results) {
     'Ratios are speed ratios (above 1: ours faster), MSE ratios plain.',
     `The demo page fetched from pkg/: ${results.demoLoad.runs[0].packageFiles.join(', ')}.`,
   ];
+}
+
+/** Which of our two wasm builds a system ran. */
+function buildName(system) {
+  if (system?.relaxedSimd === undefined) return 'not recorded';
+  return system.relaxedSimd ? 'the relaxed-SIMD build' : 'the baseline SIMD build';
 }
 
 /**
