@@ -55,13 +55,7 @@ pub fn gemm_with(
     c: &mut ArrayViewMut2<f32>,
     zeros: Zeros,
 ) {
-    assert!(
-        a.ncols() == b.nrows() && c.dim() == (a.nrows(), b.ncols()),
-        "gemm shapes {:?} × {:?} → {:?}",
-        a.dim(),
-        b.dim(),
-        c.dim()
-    );
+    check_shapes("gemm", a, b, c);
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     wasm::gemm(alpha, a, b, beta, c, zeros);
     #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
@@ -82,14 +76,19 @@ pub fn gemm_with(
 /// If the shapes do not fit (a bug in the caller, not bad input).
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 pub fn accumulate(c: &mut ArrayViewMut2<f32>, a: &ArrayView2<f32>, b: &ArrayView2<f32>) {
+    check_shapes("accumulate", a, b, c);
+    wasm::accumulate(c, a, b);
+}
+
+/// Panics unless `a: [m, k]`, `b: [k, n]` and `c: [m, n]` fit.
+fn check_shapes(op: &str, a: &ArrayView2<f32>, b: &ArrayView2<f32>, c: &ArrayViewMut2<f32>) {
     assert!(
         a.ncols() == b.nrows() && c.dim() == (a.nrows(), b.ncols()),
-        "accumulate shapes {:?} × {:?} → {:?}",
+        "{op} shapes {:?} × {:?} → {:?}",
         a.dim(),
         b.dim(),
         c.dim()
     );
-    wasm::accumulate(c, a, b);
 }
 
 /// `a b` as a new array.
