@@ -8,7 +8,7 @@ import { hasRelaxedSimd } from '../js/load.js';
 
 const root = new URL('..', import.meta.url).pathname;
 
-// Node 20 has relaxed SIMD behind a flag; later versions have it on.
+// Node 20 has relaxed SIMD only behind a flag.
 const relaxedFlags = hasRelaxedSimd() ? [] : ['--experimental-wasm-relaxed-simd'];
 
 const steps = [
