@@ -89,9 +89,7 @@ function buildModule({ name, cargoArgs, targetDir, optimise }) {
  */
 function buildRelaxedModule() {
   const targetDir = join('target', 'relaxed');
-  const built = cargoBuild(targetDir, [], {
-    RUSTFLAGS: '-C target-feature=+simd128,+relaxed-simd',
-  });
+  const built = cargoBuild(targetDir, ['--features', 'relaxed-simd']);
   const wasm = join(pkg, 'autoencoder_lab_relaxed_bg.wasm');
   if (newest(wasm) > Math.max(newest(built), newest(join(pkg, 'autoencoder_lab.js')))) return;
   const bindgen = join(root, targetDir, 'bindgen');
@@ -107,12 +105,19 @@ function buildRelaxedModule() {
   }
   optimiseInto(join(bindgen, 'autoencoder_lab_bg.wasm'), wasm,
     ['-O3', ...WASM_FEATURES, '--enable-relaxed-simd']);
+  // The kernel's fused multiply-add (f32x4.relaxed_madd: 0xfd 0x85 0x02) must be in it.
+  const bytes = readFileSync(wasm);
+  const fused = bytes.some((byte, i) => byte === 0xfd && bytes[i + 1] === 0x85 && bytes[i + 2] === 0x02);
+  if (!fused) {
+    rmSync(wasm, { force: true });
+    throw new Error('the relaxed-SIMD build has no f32x4.relaxed_madd: was the relaxed-simd feature lost?');
+  }
 }
 
 /** A release build of the library for wasm32; returns the path of the module. */
-function cargoBuild(targetDir, cargoArgs, env = {}) {
+function cargoBuild(targetDir, cargoArgs) {
   run('cargo', ['build', '--release', '--lib', '--target', 'wasm32-unknown-unknown',
-    '--target-dir', targetDir, ...cargoArgs], { env: { ...process.env, ...env } });
+    '--target-dir', targetDir, ...cargoArgs]);
   return join(root, targetDir, 'wasm32-unknown-unknown', 'release', 'autoencoder_lab.wasm');
 }
 

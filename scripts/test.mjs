@@ -17,9 +17,8 @@ const steps = [
   ['cargo', ['clippy', '--target', 'wasm32-unknown-unknown', '--lib', '--', '-D', 'warnings']],
   ['cargo', ['clippy', '--target', 'wasm32-unknown-unknown', '--lib', '--no-default-features',
     '--target-dir', 'target/infer', '--', '-D', 'warnings']],
-  ['cargo', ['clippy', '--target', 'wasm32-unknown-unknown', '--lib', '--target-dir',
-    'target/relaxed', '--', '-D', 'warnings'],
-  { RUSTFLAGS: '-C target-feature=+simd128,+relaxed-simd' }],
+  ['cargo', ['clippy', '--target', 'wasm32-unknown-unknown', '--lib', '--features',
+    'relaxed-simd', '--target-dir', 'target/relaxed', '--', '-D', 'warnings']],
   ['cargo', ['test', '--release']],
   ['node', ['--test', '--test-concurrency=1', 'tests/node/', 'tests/browser/']],
   // The gradient check again, on the relaxed-SIMD build (the default run

@@ -3,9 +3,10 @@
 //! Natively this is ndarray's `general_mat_mul` (matrixmultiply, with AVX and
 //! FMA where the CPU has them). On wasm32 it is our own kernel: operands packed
 //! into panels, and a 4 × 8 block of `c` kept in eight 128-bit registers over
-//! the whole inner dimension. Built with the `relaxed-simd` target feature
+//! the whole inner dimension. Built with the crate's `relaxed-simd` feature
 //! (the package's second wasm module, for browsers that have it), each step
-//! of the kernel is one fused multiply-add; otherwise a multiply and an add.
+//! of the training kernel is one fused multiply-add; otherwise a multiply and
+//! an add. Only the kernel gets the relaxed-SIMD target feature.
 //! Fused results differ from unfused ones in the last bits, so a model trained
 //! with one module is not bit for bit the model trained with the other.
 //!
@@ -15,6 +16,14 @@
 //! in the benchmark are those of matrixmultiply doing every step.
 
 use ndarray::{ArrayView2, ArrayViewMut2};
+
+// Without simd128 the wasm build would quietly fall back to ndarray's scalar
+// products. `.cargo/config.toml` sets it; a RUSTFLAGS variable replaces that.
+#[cfg(all(target_arch = "wasm32", not(target_feature = "simd128")))]
+compile_error!(
+    "build for wasm32 with `-C target-feature=+simd128` (.cargo/config.toml sets it, \
+     but a RUSTFLAGS environment variable replaces that setting)"
+);
 
 /// Which operand of a product may be mostly zeros, as a batch of pixels is.
 /// The wasm kernel then skips the steps of the inner dimension at which that
@@ -259,12 +268,13 @@ mod wasm {
                         // A whole block of a row-major `c` is written in place,
                         // any other through `block`.
                         let c_ptr = c.as_mut_ptr();
+                        let block_ptr = block.as_mut_ptr();
                         let out: [*mut f32; MR] = std::array::from_fn(|i| unsafe {
                             if full {
                                 // SAFETY: rows i0..i0 + MR and columns j0..j0 + NR are in `c`.
                                 c_ptr.add((i0 + i) * c_row + j0)
                             } else {
-                                block.as_mut_ptr().add(i * NR)
+                                block_ptr.add(i * NR)
                             }
                         });
                         // SAFETY: each row pointer of `a` reads `k` values
@@ -316,15 +326,22 @@ mod wasm {
     }
 
     /// Appends to `steps` each column of `rows` (row-major, `k` wide) that
-    /// holds a value other than zero.
+    /// holds a value other than zero (±0 both count as zero). The columns'
+    /// magnitude bits are OR-ed together, a loop that vectorises.
     fn nonzero_columns(rows: &[f32], k: usize, steps: &mut Vec<u32>) {
-        let mut any = vec![false; k];
-        for row in rows.chunks_exact(k) {
-            any.iter_mut()
-                .zip(row)
-                .for_each(|(any, &v)| *any |= v != 0.0);
+        thread_local! {
+            static BITS: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
         }
-        steps.extend((0..k as u32).filter(|&step| any[step as usize]));
+        BITS.with_borrow_mut(|bits| {
+            bits.clear();
+            bits.resize(k, 0);
+            for row in rows.chunks_exact(k) {
+                bits.iter_mut()
+                    .zip(row)
+                    .for_each(|(bits, &v)| *bits |= v.to_bits() & 0x7fff_ffff);
+            }
+            steps.extend((0..k as u32).filter(|&step| bits[step as usize] != 0));
+        });
     }
 
     /// The panels of `b` from `first` on, each NR columns stored step by step
@@ -367,6 +384,7 @@ mod wasm {
     /// `k` runs of NR readable values `b_step` apart, and each of `out` at NR
     /// values to read and write; every step is below `k`.
     #[inline(never)]
+    #[cfg_attr(feature = "relaxed-simd", target_feature(enable = "relaxed-simd"))]
     unsafe fn kernel<const FUSED: bool>(
         steps: impl Iterator<Item = usize>,
         a: [*const f32; MR],
@@ -412,10 +430,13 @@ mod wasm {
         }
     }
 
-    /// `a b + c`, fused when asked and the module has relaxed SIMD.
-    #[inline(always)]
-    fn multiply_add<const FUSED: bool>(a: v128, b: v128, c: v128) -> v128 {
-        #[cfg(target_feature = "relaxed-simd")]
+    /// `a b + c`, fused when asked and built with the `relaxed-simd`
+    /// feature. The target feature is enabled on the kernel alone, so that
+    /// nothing else in the module (min, max, ndarray's products) changes.
+    #[inline]
+    #[cfg_attr(feature = "relaxed-simd", target_feature(enable = "relaxed-simd"))]
+    unsafe fn multiply_add<const FUSED: bool>(a: v128, b: v128, c: v128) -> v128 {
+        #[cfg(feature = "relaxed-simd")]
         if FUSED {
             return f32x4_relaxed_madd(a, b, c);
         }

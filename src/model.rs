@@ -268,7 +268,10 @@ impl Autoencoder {
         let mut a = x.as_standard_layout();
         for l in layers {
             let layer = &self.layers[l];
-            let mut z = Array2::from_shape_fn((a.nrows(), layer.units()), |(_, j)| layer.bias[j]);
+            // `+ 0.0` turns a bias of −0 into +0: the blocked kernel may add
+            // a zero term the sample path skips, and −0 + 0 is +0.
+            let mut z =
+                Array2::from_shape_fn((a.nrows(), layer.units()), |(_, j)| layer.bias[j] + 0.0);
             add_product(&mut z, &a.view(), &transposed[l]);
             self.activate_in_place(l, &mut z);
             a = z.into();
