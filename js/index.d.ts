@@ -136,7 +136,8 @@ export function init(source?: string | URL | BufferSource): Promise<void>;
 /**
  * True where the runtime's WebAssembly has relaxed SIMD, and `init()` therefore loads the
  * build whose matrix products use fused multiply-adds (training about a fifth faster).
- * Both builds compute the same things; fused and unfused rounding differ in the last bits.
+ * Both builds compute the same things; fused and unfused rounding differ in the last bits of
+ * trained weights. Inference gives the same bits in both.
  */
 export const relaxedSimd: boolean;
 
