@@ -13,6 +13,7 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { Autoencoder, Trainer, init } from '../../pkg/index.js';
+import { seededRandom } from '../../scripts/random.mjs';
 
 const BUILDS = {
   baseline: 'autoencoder_lab_bg.wasm',
@@ -41,11 +42,7 @@ before(async () => {
 const WINDOW_STARTS = [7, 0, 15, 3, 12, 8, 14, 4, 11, 1, 16, 6, 9];
 
 function data() {
-  let state = 12345;
-  const next = () => {
-    state = (state * 1103515245 + 12345) % 2 ** 31;
-    return state / 2 ** 31;
-  };
+  const next = seededRandom(12345);
   const x = new Float32Array(SAMPLES * INPUTS);
   WINDOW_STARTS.forEach((start, sample) => {
     for (let input = start; input < Math.min(start + 5, INPUTS); input++) {
