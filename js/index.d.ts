@@ -199,7 +199,12 @@ export class Autoencoder {
   readonly codeSize: number;
   readonly parameterCount: number;
   config(): ModelConfig;
-  /** `x` holds one or more samples back to back: `[n, inputSize]` → `[n, codeSize]`. */
+  /**
+   * `x` holds one or more samples back to back: `[n, inputSize]` → `[n, codeSize]`.
+   * Throws an Error for a length that is no multiple of `inputSize`, for NaN or ±∞ in `x`,
+   * and when a sum in the model overflows float32 (enormous inputs or weights); so do
+   * `decode` and `reconstruct`.
+   */
   encode(x: Float32Array): Float32Array;
   /** `[n, codeSize]` → `[n, inputSize]`. */
   decode(code: Float32Array): Float32Array;

@@ -22,6 +22,9 @@ pub enum Error {
     },
     /// An input holds NaN or an infinity.
     NonFiniteInput { op: &'static str, index: usize },
+    /// A sum inside the model passed the range of f32 (about ±3.4e38), in
+    /// layer `layer` (counted from 0 over encoder and decoder).
+    Overflow { op: &'static str, layer: usize },
     /// Training produced a loss or gradient that is not finite; the weights
     /// are those from before that step.
     NonFiniteLoss { step: u64, loss: f64 },
@@ -65,6 +68,12 @@ impl fmt::Display for Error {
             Error::NonFiniteInput { op, index } => {
                 write!(f, "{op}: input value at index {index} is NaN or infinite")
             }
+            Error::Overflow { op, layer } => write!(
+                f,
+                "{op}: the values overflowed in layer {} (a sum passed ±3.4e38): the input or \
+                 the model's weights are far too large",
+                layer + 1
+            ),
             Error::NonFiniteLoss { step, loss } => write!(
                 f,
                 "training stopped at step {step}: the loss ({loss}) or its gradient is not \

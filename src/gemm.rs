@@ -6,7 +6,13 @@
 //! the whole inner dimension. Built with the crate's `relaxed-simd` feature
 //! (the package's second wasm module, for browsers that have it), each step
 //! of the training kernel is one fused multiply-add; otherwise a multiply and
-//! an add. Only the kernel gets the relaxed-SIMD target feature.
+//! an add. The kernel alone carries the relaxed-SIMD target feature, and only
+//! its fused multiply-adds come from it; but LLVM gives a wasm module one set
+//! of features, so in that module the compiler also picks relaxed min and max
+//! for clamps, ReLU and maxima elsewhere. Those agree with the exact ones
+//! except on NaN and on +0 against −0, which inference never meets: its sums
+//! start from bias + 0, and one that overflows is an error
+//! ([`crate::Error::Overflow`]).
 //! Fused results differ from unfused ones in the last bits, so a model trained
 //! with one module is not bit for bit the model trained with the other.
 //!
@@ -431,8 +437,9 @@ mod wasm {
     }
 
     /// `a b + c`, fused when asked and built with the `relaxed-simd`
-    /// feature. The target feature is enabled on the kernel alone, so that
-    /// nothing else in the module (min, max, ndarray's products) changes.
+    /// feature. The target feature is enabled here and on the kernel, not
+    /// crate-wide, so that `cfg(target_feature)` stays off for every crate
+    /// (ndarray's products) and no other code is fused.
     #[inline]
     #[cfg_attr(feature = "relaxed-simd", target_feature(enable = "relaxed-simd"))]
     unsafe fn multiply_add<const FUSED: bool>(a: v128, b: v128, c: v128) -> v128 {

@@ -316,7 +316,10 @@ mod tests {
             let loaded = load(&save(&original)).unwrap();
             assert_eq!(loaded, original);
             let x = Array2::from_shape_fn((3, 9), |(i, j)| (i + j) as f32 / 12.0);
-            let (a, b) = (original.reconstruct(x.view()), loaded.reconstruct(x.view()));
+            let (a, b) = (
+                original.reconstruct(x.view()).unwrap(),
+                loaded.reconstruct(x.view()).unwrap(),
+            );
             assert!(a.iter().zip(&b).all(|(u, v)| u.to_bits() == v.to_bits()));
         }
     }
@@ -328,7 +331,10 @@ mod tests {
         assert!(encoder.config().is_encoder_only());
         assert_eq!(encoder.layers().len(), 2);
         let x = Array2::from_shape_fn((4, 9), |(i, j)| ((i * j) % 5) as f32 / 4.0);
-        assert_eq!(encoder.encode(x.view()), full.encode(x.view()));
+        assert_eq!(
+            encoder.encode(x.view()).unwrap(),
+            full.encode(x.view()).unwrap()
+        );
         let message = encoder.require_decoder("decode").unwrap_err().to_string();
         assert!(message.contains("exported encoder"), "{message}");
         let trainer = crate::train::Trainer::new(encoder, &[0.5; 9], Default::default());

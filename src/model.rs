@@ -5,7 +5,7 @@
 
 use crate::activation::{softmax_in_place, Activation};
 use crate::config::{Init, Loss, ModelConfig};
-use crate::error::{check_finite, Error};
+use crate::error::{all_finite, check_finite, Error};
 use crate::gemm::{gemm_with, Zeros};
 use crate::rng::Rng;
 use ndarray::{Array1, Array2, ArrayView2, Axis};
@@ -239,18 +239,22 @@ impl Autoencoder {
     }
 
     /// `h = f(x)`: `[batch, input]` → `[batch, code]`.
-    pub fn encode(&self, x: ArrayView2<f32>) -> Array2<f32> {
-        self.infer(0..self.encoder_len(), x)
+    ///
+    /// # Errors
+    /// [`Error::Overflow`] when a sum passes the range of f32 (finite but
+    /// enormous inputs or weights); the same for the two methods below.
+    pub fn encode(&self, x: ArrayView2<f32>) -> Result<Array2<f32>, Error> {
+        self.infer("encode", 0..self.encoder_len(), x)
     }
 
     /// `x̂ = g(h)`: `[batch, code]` → `[batch, input]`.
-    pub fn decode(&self, code: ArrayView2<f32>) -> Array2<f32> {
-        self.infer(self.encoder_len()..self.layers.len(), code)
+    pub fn decode(&self, code: ArrayView2<f32>) -> Result<Array2<f32>, Error> {
+        self.infer("decode", self.encoder_len()..self.layers.len(), code)
     }
 
     /// `g(f(x))`: `[batch, input]` → `[batch, input]`.
-    pub fn reconstruct(&self, x: ArrayView2<f32>) -> Array2<f32> {
-        self.infer(0..self.layers.len(), x)
+    pub fn reconstruct(&self, x: ArrayView2<f32>) -> Result<Array2<f32>, Error> {
+        self.infer("reconstruct", 0..self.layers.len(), x)
     }
 
     /// Inference through `layers`: `z = b + Σ_k x_k Wᵀ[k, :]`, each value
@@ -258,7 +262,16 @@ impl Autoencoder {
     /// same bits alone or in any batch. Inputs that are exactly zero (most
     /// pixels of a digit) may be skipped, which adds nothing either way.
     /// Training uses [`Dense::linear`] instead.
-    fn infer(&self, layers: std::ops::Range<usize>, x: ArrayView2<f32>) -> Array2<f32> {
+    ///
+    /// A sum that overflows (∞, or NaN from ∞ − ∞) is an error rather than a
+    /// result: the activations of the relaxed-SIMD module may map NaN to a
+    /// number where other builds keep it, so no output is left to differ.
+    fn infer(
+        &self,
+        op: &'static str,
+        layers: std::ops::Range<usize>,
+        x: ArrayView2<f32>,
+    ) -> Result<Array2<f32>, Error> {
         let transposed = self.transposed.get_or_init(|| {
             self.layers
                 .iter()
@@ -273,10 +286,13 @@ impl Autoencoder {
             let mut z =
                 Array2::from_shape_fn((a.nrows(), layer.units()), |(_, j)| layer.bias[j] + 0.0);
             add_product(&mut z, &a.view(), &transposed[l]);
+            if !all_finite(z.as_slice().expect("standard layout")) {
+                return Err(Error::Overflow { op, layer: l });
+            }
             self.activate_in_place(l, &mut z);
             a = z.into();
         }
-        a.into_owned()
+        Ok(a.into_owned())
     }
 
     /// The forward pass through every layer, keeping what backprop needs.
@@ -446,13 +462,45 @@ mod tests {
     fn batch_and_single_samples_agree() {
         let model = small();
         let x = Array2::from_shape_fn((5, 6), |(i, j)| ((i * 7 + j) % 5) as f32 / 4.0);
-        let codes = model.encode(x.view());
-        let whole = model.reconstruct(x.view());
-        assert_eq!(model.decode(codes.view()), whole);
+        let codes = model.encode(x.view()).unwrap();
+        let whole = model.reconstruct(x.view()).unwrap();
+        assert_eq!(model.decode(codes.view()).unwrap(), whole);
         for i in 0..5 {
-            let one = model.reconstruct(x.slice(ndarray::s![i..i + 1, ..]));
+            let one = model
+                .reconstruct(x.slice(ndarray::s![i..i + 1, ..]))
+                .unwrap();
             assert_eq!(one.row(0), whole.row(i));
         }
+    }
+
+    #[test]
+    fn an_overflowing_sum_is_an_error_naming_the_layer() {
+        let mut model = small();
+        let x = Array2::from_elem((3, 6), 10.0f32);
+        let fine = model.reconstruct(x.view()).unwrap();
+        assert!(fine.iter().all(|v| v.is_finite()));
+        // ∞ − ∞ in the second layer's sums: NaN, which no build may pass on.
+        let weight = &mut model.layers_mut()[1].weight;
+        weight.row_mut(0).fill(3e38);
+        weight[[0, 1]] = -3e38;
+        let error = model.reconstruct(x.view()).unwrap_err();
+        assert_eq!(
+            error,
+            Error::Overflow {
+                op: "reconstruct",
+                layer: 1
+            }
+        );
+        assert!(error
+            .to_string()
+            .starts_with("reconstruct: the values overflowed in layer 2"));
+        assert_eq!(
+            model.encode(x.view()).unwrap_err(),
+            Error::Overflow {
+                op: "encode",
+                layer: 1
+            }
+        );
     }
 
     #[test]
@@ -466,7 +514,7 @@ mod tests {
             }
         });
         let trace = model.trace(x.view());
-        let inferred = model.reconstruct(x.view());
+        let inferred = model.reconstruct(x.view()).unwrap();
         // Different summation orders: allow a few float32 roundings.
         let worst = inferred
             .iter()
@@ -477,7 +525,7 @@ mod tests {
 
         // Changing the weights through layers_mut() is seen by inference.
         model.layers_mut()[3].bias.fill(5.0);
-        let after = model.reconstruct(x.view());
+        let after = model.reconstruct(x.view()).unwrap();
         assert!(after.iter().zip(&inferred).all(|(a, b)| a > b));
     }
 

@@ -323,7 +323,7 @@ fn kl_gradient_is_right_near_zero_and_one() {
         // Mean activations near σ(±6.5) ≈ 0.0015 / 0.9985.
         m.layers_mut()[0].bias.fill(bias);
         let x = sample(4, 5, 3);
-        let means = crate::model::column_means(&m.encode(x.view()));
+        let means = crate::model::column_means(&m.encode(x.view()).unwrap());
         assert!(
             means.iter().all(|&p| !(0.01..=0.99).contains(&p)),
             "{means}"

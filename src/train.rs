@@ -234,14 +234,14 @@ pub fn reconstruction_mse(
     model: &Autoencoder,
     input: ArrayView2<f32>,
     target: ArrayView2<f32>,
-) -> f64 {
-    let output = model.reconstruct(input);
+) -> Result<f64, Error> {
+    let output = model.reconstruct(input)?;
     let sum: f64 = output
         .iter()
         .zip(target.iter())
         .map(|(&y, &t)| ((y - t) as f64).powi(2))
         .sum();
-    sum / output.len() as f64
+    Ok(sum / output.len() as f64)
 }
 
 #[cfg(test)]

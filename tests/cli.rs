@@ -148,7 +148,7 @@ fn eval_prints_the_library_losses_and_export_keeps_the_codes() {
     ]);
     let encoder = io::load(&std::fs::read(&encoder_path).unwrap()).unwrap();
     let x = ArrayView2::from_shape((100, 784), &test[..78_400]).unwrap();
-    assert_eq!(encoder.encode(x), model.encode(x));
+    assert_eq!(encoder.encode(x).unwrap(), model.encode(x).unwrap());
     let printed = succeed(&[
         "eval",
         "--model",
@@ -270,7 +270,9 @@ fn a_paired_model_trains_like_the_library_and_eval_rebuilds_each_modality() {
     let image_only = Pairing::ImageLabel
         .join(&test, test_labels, 28, 28, [true, false])
         .unwrap();
-    let rebuilt = from_cli.reconstruct(ArrayView2::from_shape((2000, 794), &image_only).unwrap());
+    let rebuilt = from_cli
+        .reconstruct(ArrayView2::from_shape((2000, 794), &image_only).unwrap())
+        .unwrap();
     let right = rebuilt
         .rows()
         .into_iter()
@@ -324,7 +326,7 @@ fn probe_prints_the_library_accuracies() {
     let (train_y, test_y) = (all.labels(Split::Train), all.labels(Split::Test));
     let codes = |x: &[f32]| {
         let view = ArrayView2::from_shape((x.len() / 784, 784), x).unwrap();
-        model.encode(view).into_raw_vec_and_offset().0
+        model.encode(view).unwrap().into_raw_vec_and_offset().0
     };
     let config = ProbeConfig {
         seed: 2,

@@ -55,10 +55,10 @@ fn measured() -> &'static Vec<Measured> {
                 let model = recipes::train(kind, &train, EPOCHS)
                     .expect("training")
                     .into_model();
-                let codes = model.encode(view(&test));
+                let codes = model.encode(view(&test)).unwrap();
                 Measured {
-                    clean_mse: reconstruction_mse(&model, view(&test), view(&test)),
-                    noisy_mse: reconstruction_mse(&model, view(noisy_test()), view(&test)),
+                    clean_mse: reconstruction_mse(&model, view(&test), view(&test)).unwrap(),
+                    noisy_mse: reconstruction_mse(&model, view(noisy_test()), view(&test)).unwrap(),
                     zero_share: codes.iter().filter(|&&h| h <= 1e-3).count() as f64
                         / codes.len() as f64,
                     mean_code: codes.iter().map(|&h| h.abs() as f64).sum::<f64>()
@@ -168,8 +168,8 @@ fn saved_models_reload_to_identical_outputs() {
         let loaded =
             autoencoder_lab::io::load(&autoencoder_lab::io::save(&m.model)).expect("reload");
         let (a, b) = (
-            m.model.reconstruct(view(&test[..784 * 50])),
-            loaded.reconstruct(view(&test[..784 * 50])),
+            m.model.reconstruct(view(&test[..784 * 50])).unwrap(),
+            loaded.reconstruct(view(&test[..784 * 50])).unwrap(),
         );
         assert!(a.iter().zip(&b).all(|(u, v)| u.to_bits() == v.to_bits()));
     }
@@ -196,7 +196,7 @@ fn linear_probe_accuracies_are_those_the_readme_states() {
     let mut features: Vec<(Vec<f32>, Vec<f32>, usize)> = measured()
         .iter()
         .map(|m| {
-            let codes = |x: &[f32]| m.model.encode(view(x)).into_raw_vec_and_offset().0;
+            let codes = |x: &[f32]| m.model.encode(view(x)).unwrap().into_raw_vec_and_offset().0;
             (codes(&train), codes(&test), m.model.code_size())
         })
         .collect();

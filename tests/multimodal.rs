@@ -39,7 +39,7 @@ fn image_label() -> &'static Vec<(Kind, Autoencoder)> {
 fn reconstruct(model: &Autoencoder, joined: &[f32]) -> Vec<f32> {
     let width = model.input_size();
     let view = ArrayView2::from_shape((joined.len() / width, width), joined).unwrap();
-    model.reconstruct(view).into_raw_vec_and_offset().0
+    model.reconstruct(view).unwrap().into_raw_vec_and_offset().0
 }
 
 /// The pixel classifier: the linear probe on raw test-set pixels.
@@ -162,6 +162,6 @@ fn an_exported_encoder_gives_the_same_codes() {
         )
         .unwrap();
     let view = ArrayView2::from_shape((50, 794), &joined[..]).unwrap();
-    assert_eq!(exported.encode(view), model.encode(view));
+    assert_eq!(exported.encode(view).unwrap(), model.encode(view).unwrap());
     assert_eq!(exported.modalities(), model.modalities());
 }

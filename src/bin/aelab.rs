@@ -536,7 +536,7 @@ fn run_eval(args: &EvalArgs) -> Result<(), String> {
     let inputs = images.inputs(&model, [true, true])?;
     let view =
         Autoencoder::batch_view("eval", &inputs, model.input_size()).map_err(|e| e.to_string())?;
-    let codes = model.encode(view);
+    let codes = model.encode(view).map_err(|e| e.to_string())?;
     let mean_code = codes.iter().map(|&h| h as f64).sum::<f64>() / codes.len() as f64;
 
     let mut report = format!("data: {}\n", images.described);
@@ -580,7 +580,7 @@ fn rebuilt_modalities(
             .collect();
         let inputs = images.inputs(model, present)?;
         let view = Autoencoder::batch_view("eval", &inputs, width).map_err(|e| e.to_string())?;
-        let out = model.reconstruct(view);
+        let out = model.reconstruct(view).map_err(|e| e.to_string())?;
         let truth = ndarray::ArrayView2::from_shape((count, width), whole).expect("whole rows");
         let truth = truth.slice(ndarray::s![.., range.clone()]);
         let out = out.slice(ndarray::s![.., range.clone()]);
@@ -666,7 +666,10 @@ fn run_probe(args: &ProbeArgs) -> Result<(), String> {
             )?;
             let view = Autoencoder::batch_view("probe", &inputs, model.input_size())
                 .map_err(|e| format!("{}: {e}", path.display()))?;
-            Ok(model.encode(view).into_raw_vec_and_offset().0)
+            let codes = model
+                .encode(view)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            Ok(codes.into_raw_vec_and_offset().0)
         };
         rows.push((
             path.display().to_string(),

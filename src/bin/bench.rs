@@ -80,7 +80,7 @@ fn main() {
             let start = Instant::now();
             trainer.step(steps).expect("finite");
             rates.push((epochs * all.nrows()) as f64 / start.elapsed().as_secs_f64());
-            mse = reconstruction_mse(trainer.model(), all, all);
+            mse = reconstruction_mse(trainer.model(), all, all).expect("finite reconstructions");
         }
         kinds.push(format!(
             "\"{}\": {{\"examplesPerSecond\": [{}], \"mse\": {mse}}}",
@@ -98,8 +98,8 @@ fn main() {
     let latencies: Vec<f64> = (0..1000)
         .map(|_| {
             let start = Instant::now();
-            let code = model.encode(one);
-            std::hint::black_box(model.decode(code.view()));
+            let code = model.encode(one).expect("finite codes");
+            std::hint::black_box(model.decode(code.view()).expect("finite output"));
             start.elapsed().as_secs_f64() * 1e6
         })
         .collect();
@@ -107,7 +107,7 @@ fn main() {
     let batch: Vec<f64> = (0..20)
         .map(|_| {
             let start = Instant::now();
-            std::hint::black_box(model.reconstruct(thousand));
+            std::hint::black_box(model.reconstruct(thousand).expect("finite output"));
             1000.0 / start.elapsed().as_secs_f64()
         })
         .collect();

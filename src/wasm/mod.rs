@@ -98,21 +98,21 @@ impl JsAutoencoder {
     /// `[n, inputSize]` → `[n, codeSize]`.
     pub fn encode(&self, x: &[f32]) -> Result<Vec<f32>, JsError> {
         let x = Autoencoder::batch_view("encode", x, self.inner.input_size())?;
-        Ok(rows(self.inner.encode(x)))
+        Ok(rows(self.inner.encode(x)?))
     }
 
     /// `[n, codeSize]` → `[n, inputSize]`.
     pub fn decode(&self, code: &[f32]) -> Result<Vec<f32>, JsError> {
         self.inner.require_decoder("decode")?;
         let code = Autoencoder::batch_view("decode", code, self.inner.code_size())?;
-        Ok(rows(self.inner.decode(code)))
+        Ok(rows(self.inner.decode(code)?))
     }
 
     /// `[n, inputSize]` → `[n, inputSize]`.
     pub fn reconstruct(&self, x: &[f32]) -> Result<Vec<f32>, JsError> {
         self.inner.require_decoder("reconstruct")?;
         let x = Autoencoder::batch_view("reconstruct", x, self.inner.input_size())?;
-        Ok(rows(self.inner.reconstruct(x)))
+        Ok(rows(self.inner.reconstruct(x)?))
     }
 
     /// One layer's weights, `[units, in]` row-major.

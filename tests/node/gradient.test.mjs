@@ -197,3 +197,31 @@ test(`${build} wasm build: biases of −0 give the same bits alone and in a batc
   }
   model.free();
 });
+
+test(`${build} wasm build: a sum that overflows is an Error, alone and in a batch`, () => {
+  // Weights of ±3e38 on inputs of 10: the first layer's sum is ∞ − ∞ = NaN.
+  // The relaxed module's clamp in the sigmoid may turn NaN into a number in
+  // its four-wide path only, so a result would differ between builds and
+  // between a sample alone and in a batch; an error differs in neither.
+  const fresh = new Autoencoder(CASES['undercomplete, mse']);
+  const bytes = fresh.toBytes();
+  fresh.free();
+  const { json, start } = header(bytes);
+  const view = new DataView(bytes.buffer, bytes.byteOffset);
+  const [from] = json['encoder.0.weight'].data_offsets;
+  view.setFloat32(start + from, 3e38, true);
+  view.setFloat32(start + from + 4, -3e38, true);
+  const model = Autoencoder.fromBytes(bytes);
+  const x = new Float32Array(8 * INPUTS).fill(10);
+  for (const input of [x, x.subarray(0, INPUTS)]) {
+    for (const op of ['encode', 'reconstruct']) {
+      assert.throws(() => model[op](input), (error) => error instanceof Error
+        && error.message === `${op}: the values overflowed in layer 1 (a sum passed ±3.4e38): `
+          + "the input or the model's weights are far too large", `${op} of ${input.length}`);
+    }
+  }
+  // Ordinary inputs still go through; so do the other codes' sums.
+  const codes = model.encode(x.fill(0));
+  assert.ok(codes.every(Number.isFinite));
+  model.free();
+});
