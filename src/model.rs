@@ -86,6 +86,18 @@ pub struct Trace {
     pub pre: Vec<Array2<f32>>,
 }
 
+impl Trace {
+    /// Whether a pre-activation overflowed (∞, or NaN from ∞ − ∞). What
+    /// the activations then give is not the same in every build: the
+    /// relaxed-SIMD module's clamp may turn NaN into a number.
+    pub fn overflowed(&self) -> bool {
+        self.pre.iter().any(|z| match z.as_slice() {
+            Some(values) => !all_finite(values),
+            None => z.iter().any(|v| !v.is_finite()),
+        })
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Autoencoder {
     config: ModelConfig,

@@ -58,6 +58,7 @@ pub struct Grad {
 pub fn evaluate(model: &Autoencoder, input: ArrayView2<f32>, target: ArrayView2<f32>) -> Parts {
     let trace = model.trace(input);
     let (reconstruction, _) = reconstruction(model, &trace, target, false);
+    let reconstruction = nan_if_overflowed(&trace, reconstruction);
     let mut penalty = 0.0;
     if let Some(sparsity) = model.config().objective.sparsity {
         penalty += sparsity_penalty(sparsity, model, &trace, false).0;
@@ -96,10 +97,21 @@ pub fn gradient(
     let dz_out = dz_out.expect("asked for");
     backward(model, &trace, dz_out, dcode, dz_first, &mut grads);
     let parts = Parts {
-        reconstruction,
+        reconstruction: nan_if_overflowed(&trace, reconstruction),
         penalty,
     };
     (parts, grads)
+}
+
+/// The reconstruction loss, or NaN when a sum of the forward pass
+/// overflowed: every build then reports a loss that is not finite (and
+/// training stops), whatever its activations made of the overflow.
+fn nan_if_overflowed(trace: &Trace, reconstruction: f64) -> f64 {
+    if trace.overflowed() {
+        f64::NAN
+    } else {
+        reconstruction
+    }
 }
 
 pub fn zero_grads(model: &Autoencoder) -> Vec<Grad> {

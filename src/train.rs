@@ -352,6 +352,26 @@ mod tests {
     }
 
     #[test]
+    fn a_forward_sum_that_overflows_stops_training_in_every_build() {
+        let mut t = trainer(Kind::Undercomplete);
+        // Sums of f32::MAX-sized terms pass +∞. (The relaxed-SIMD module's
+        // sigmoid may saturate there instead of giving NaN: the Node tests
+        // run this case on both wasm builds.)
+        t.model.layers_mut()[0].weight.fill(f32::MAX);
+        t.model.layers_mut()[0].bias.fill(f32::MAX);
+        let before = t.model().clone();
+        let error = t.step(1).unwrap_err();
+        assert!(
+            matches!(error, Error::NonFiniteLoss { step: 1, .. }),
+            "{error:?}"
+        );
+        assert_eq!(t.model(), &before);
+        let data = toy_data(4, 12);
+        let parts = evaluate_dataset(t.model(), &data).unwrap();
+        assert!(parts.reconstruction.is_nan(), "{parts:?}");
+    }
+
+    #[test]
     fn bad_data_and_batch_sizes_are_refused() {
         let model = trainer(Kind::Sparse).into_model();
         let bad = Trainer::new(model.clone(), &[0.5; 13], TrainConfig::default());

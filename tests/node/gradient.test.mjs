@@ -6,7 +6,8 @@
 // The model's sizes (19 inputs, codes of 7 and 5, 13 samples) are no
 // multiples of the blocks of the wasm matrix kernel, so its edges are used,
 // and the data are mostly zeros, so its skipping of zero steps is too.
-// `scripts/test.mjs` runs this file twice: with the baseline wasm build and
+// The last tests cover where the builds could part: biases of −0, and sums
+// that overflow. `scripts/test.mjs` runs this file twice: with the baseline wasm build and
 // with the relaxed-SIMD one (AELAB_WASM=baseline or relaxed).
 
 import { before, test } from 'node:test';
@@ -198,30 +199,51 @@ test(`${build} wasm build: biases of −0 give the same bits alone and in a batc
   model.free();
 });
 
-test(`${build} wasm build: a sum that overflows is an Error, alone and in a batch`, () => {
-  // Weights of ±3e38 on inputs of 10: the first layer's sum is ∞ − ∞ = NaN.
-  // The relaxed module's clamp in the sigmoid may turn NaN into a number in
-  // its four-wide path only, so a result would differ between builds and
-  // between a sample alone and in a batch; an error differs in neither.
+/** A model file whose first layer's sums overflow on inputs of 10: ∞ − ∞ with `cancel`, else +∞. */
+function overflowingModel(cancel) {
   const fresh = new Autoencoder(CASES['undercomplete, mse']);
   const bytes = fresh.toBytes();
   fresh.free();
   const { json, start } = header(bytes);
   const view = new DataView(bytes.buffer, bytes.byteOffset);
-  const [from] = json['encoder.0.weight'].data_offsets;
-  view.setFloat32(start + from, 3e38, true);
-  view.setFloat32(start + from + 4, -3e38, true);
-  const model = Autoencoder.fromBytes(bytes);
+  const [from, to] = json['encoder.0.weight'].data_offsets;
+  for (let at = start + from; at < start + to; at += 4) view.setFloat32(at, 3e38, true);
+  if (cancel) view.setFloat32(start + from + 4, -3e38, true);
+  return Autoencoder.fromBytes(bytes);
+}
+
+test(`${build} wasm build: a sum that overflows is an Error, alone and in a batch`, () => {
+  // The relaxed module's clamp in the sigmoid may turn NaN into a number in
+  // its four-wide path only, so a result would differ between builds and
+  // between a sample alone and in a batch; an error differs in neither.
   const x = new Float32Array(8 * INPUTS).fill(10);
-  for (const input of [x, x.subarray(0, INPUTS)]) {
-    for (const op of ['encode', 'reconstruct']) {
-      assert.throws(() => model[op](input), (error) => error instanceof Error
-        && error.message === `${op}: the values overflowed in layer 1 (a sum passed ±3.4e38): `
-          + "the input or the model's weights are far too large", `${op} of ${input.length}`);
+  for (const cancel of [true, false]) {
+    const model = overflowingModel(cancel);
+    for (const input of [x, x.subarray(0, INPUTS)]) {
+      for (const op of ['encode', 'reconstruct']) {
+        assert.throws(() => model[op](input), (error) => error instanceof Error
+          && error.message === `${op}: the values overflowed in layer 1 (a sum passed ±3.4e38): `
+            + "the input or the model's weights are far too large", `${op} of ${input.length}`);
+      }
     }
+    // Zeros still go through.
+    assert.ok(model.encode(new Float32Array(INPUTS)).every(Number.isFinite));
+    model.free();
   }
-  // Ordinary inputs still go through; so do the other codes' sums.
-  const codes = model.encode(x.fill(0));
-  assert.ok(codes.every(Number.isFinite));
-  model.free();
+});
+
+test(`${build} wasm build: a training step whose sums overflow stops, its weights kept`, () => {
+  const x = new Float32Array(8 * INPUTS).fill(10);
+  for (const cancel of [true, false]) {
+    const model = overflowingModel(cancel);
+    const before = model.toBytes();
+    assert.ok(Number.isNaN(model.evaluate(x).reconstruction), `cancel ${cancel}`);
+    const trainer = new Trainer(model, x, { batchSize: 8 });
+    model.free();
+    assert.throws(() => trainer.step(1), /training stopped at step 1: the loss \(NaN\)/);
+    const kept = trainer.model();
+    assert.deepEqual(kept.toBytes(), before);
+    kept.free();
+    trainer.free();
+  }
 });
