@@ -2,27 +2,10 @@
 // page, a worker or Node) and re-exports the classes and functions of the
 // Rust core; `index.d.ts` documents each of them.
 
-import initWasm, { Digits } from './autoencoder_lab.js';
-import { hasRelaxedSimd, initOnce, readBytes } from './load.js';
+import initWasm, * as glue from './autoencoder_lab.js';
+import { guarded, initOnce, readBytes } from './load.js';
+import { hasRelaxedSimd } from './relaxed.js';
 
-export {
-  Autoencoder,
-  Digits,
-  Pca,
-  Probe,
-  Trainer,
-  corrupt,
-  fewPerClass,
-  inkFromRgba,
-  pairInputs,
-  pairedImages,
-  pairingModalities,
-  preprocess,
-  presetConfig,
-  probeAccuracy,
-  readIdxImages,
-  readIdxLabels,
-} from './autoencoder_lab.js';
 export { TrainingWorker } from './training-worker.js';
 
 /**
@@ -43,6 +26,25 @@ const wasmUrl = relaxedSimd
  * @returns {Promise<void>}
  */
 export const init = initOnce(initWasm, wasmUrl);
+
+// The classes and functions of the Rust core, each guarded (load.js) so that
+// a call before `init()` or on a freed object throws an Error saying so.
+export const Autoencoder = guarded(glue.Autoencoder, init);
+export const Digits = guarded(glue.Digits, init);
+export const Pca = guarded(glue.Pca, init);
+export const Probe = guarded(glue.Probe, init);
+export const Trainer = guarded(glue.Trainer, init);
+export const corrupt = guarded(glue.corrupt, init);
+export const fewPerClass = guarded(glue.fewPerClass, init);
+export const inkFromRgba = guarded(glue.inkFromRgba, init);
+export const pairInputs = guarded(glue.pairInputs, init);
+export const pairedImages = guarded(glue.pairedImages, init);
+export const pairingModalities = guarded(glue.pairingModalities, init);
+export const preprocess = guarded(glue.preprocess, init);
+export const presetConfig = guarded(glue.presetConfig, init);
+export const probeAccuracy = guarded(glue.probeAccuracy, init);
+export const readIdxImages = guarded(glue.readIdxImages, init);
+export const readIdxLabels = guarded(glue.readIdxLabels, init);
 
 /**
  * The 10,000 real MNIST digits shipped with the package (`digits.bin`).

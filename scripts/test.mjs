@@ -4,7 +4,7 @@
 
 import { spawnSync } from 'node:child_process';
 
-import { hasRelaxedSimd } from '../js/load.js';
+import { hasRelaxedSimd } from '../js/relaxed.js';
 
 const root = new URL('..', import.meta.url).pathname;
 

@@ -818,21 +818,46 @@ describe('live wasm objects', () => {
   // wasm-bindgen 0.2.130 keeps no count of live objects: each class registers
   // its objects with a FinalizationRegistry and `free()` zeroes the handle.
 
-  test('a freed object throws an Error when used, and the module lives on', () => {
+  test('a freed object throws an Error saying so, and the module lives on', () => {
     const model = new Autoencoder(presetConfig('undercomplete', { inputSize: 6, codeSize: 2 }));
     const copy = model.clone();
     copy.free();
-    assertError(() => copy.encode(new Float32Array(6)), /null pointer passed to rust/);
-    assertError(() => copy.inputSize, /null pointer passed to rust/);
-    assertError(() => copy.toBytes(), /null pointer passed to rust/);
-    assertError(() => new Trainer(copy, new Float32Array(6)), /null pointer passed to rust/);
-    // A second free finds the handle zeroed and throws in the same way.
-    assertError(() => copy.free(), /null pointer passed to rust/);
+    const freed = (what) => new RegExp(`^${what}: this Autoencoder was freed \\(its free\\(\\) was called\\)`);
+    assertError(() => copy.encode(new Float32Array(6)), freed('Autoencoder.encode'));
+    assertError(() => copy.inputSize, freed('Autoencoder.inputSize'));
+    assertError(() => copy.toBytes(), freed('Autoencoder.toBytes'));
+    assertError(() => new Trainer(copy, new Float32Array(6)),
+      /^new Trainer: argument 1 is an Autoencoder that was freed/);
+    // A second free does nothing, as does disposing of it.
+    copy.free();
+    copy[Symbol.dispose]();
 
     // The original is a separate object and still works.
     assert.equal(model.encode(new Float32Array(6)).length, 2);
     assert.equal(model[Symbol.dispose], model.free);
     model.free();
+  });
+
+  test('a call before init() throws an Error saying to call init()', () => {
+    const index = new URL('index.js', PKG).href;
+    const calls = [
+      'new p.Autoencoder({})',
+      'p.Autoencoder.fromBytes(new Uint8Array(0))',
+      'p.preprocess(new Float32Array(4), 2, 2)',
+    ];
+    const script = `const p = await import(${JSON.stringify(index)});
+      for (const call of ${JSON.stringify(calls)}) {
+        try { eval(call); console.log('no error'); }
+        catch (e) { console.log(\`\${e.constructor.name}: \${e.message}\`); }
+      }`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    const notLoaded = 'the wasm module is not loaded yet; call `await init()` first';
+    assert.deepEqual(run.stdout.trim().split('\n'), [
+      `Error: new Autoencoder: ${notLoaded}`,
+      `Error: Autoencoder.fromBytes: ${notLoaded}`,
+      `Error: preprocess(): ${notLoaded}`,
+    ]);
   });
 
   test('a trainer keeps its own copy of the model and the data', () => {

@@ -74,7 +74,8 @@ test('refuses broken files with the same message and cannot train', () => {
 
 test('is the smaller download', () => {
   const small = gzipped('autoencoder_lab_infer_bg.wasm', 'autoencoder_lab_infer.js', 'infer.js', 'load.js');
-  const big = gzipped('autoencoder_lab_bg.wasm', 'autoencoder_lab.js', 'index.js', 'load.js');
+  const big = gzipped('autoencoder_lab_bg.wasm', 'autoencoder_lab.js', 'index.js', 'load.js',
+    'relaxed.js');
   // Measured: about 77 KB against 256 KB (the goal of issue 4 is 80 KB); this
   // guards against losing what was won.
   assert.ok(small < 0.6 * big, `${small} bytes gzipped against ${big}`);
