@@ -69,9 +69,11 @@ export async function measureSystem(name, call, plan, log) {
 export async function measureInference(name, call, plan, log) {
   const latencies = [];
   const batches = [];
+  const halves = [];
   for (let i = 0; i < plan.repetitions; i += 1) {
     latencies.push(await call('latency'));
     batches.push(await call('batch', BATCH_REPEATS));
+    halves.push(await call('batchHalves', BATCH_REPEATS));
   }
 
   const latency = {
@@ -80,7 +82,12 @@ export async function measureInference(name, call, plan, log) {
   };
   log(`${name}: one digit ${latency.reconstruct.median.toFixed(1)} µs, ` +
     `batch of 1,000 ${Math.round(median(batches))} examples/s`);
-  return { latency, batch: spread(batches) };
+  return {
+    latency,
+    batch: spread(batches),
+    encodeBatch: spread(halves.map((half) => half.encode)),
+    decodeBatch: spread(halves.map((half) => half.decode)),
+  };
 }
 
 async function measureTraining(name, kind, call, plan, log) {

@@ -58,6 +58,9 @@ export function oursRunner(images) {
     batch: (repeats) => {
       return withReferenceModel((model) => inferenceTimers(model, images).batch(repeats));
     },
+    batchHalves: (repeats) => {
+      return withReferenceModel((model) => inferenceTimers(model, images).batchHalves(repeats));
+    },
     memory: (retrains) => retrainMemory(images, retrains),
   };
 }

@@ -45,6 +45,17 @@ export function tfjsRunner(tf, images, initial) {
       const thousand = images.subarray(0, 1000 * INPUT_SIZE);
       return median(throughputs(() => reconstructOnce(tf, model, thousand), 1000, repeats));
     }),
+    batchHalves: (repeats) => withModel(tf, initial('undercomplete'), (model) => {
+      const thousand = images.subarray(0, 1000 * INPUT_SIZE);
+      const codes = layerOnce(tf, thousand, model.encoderWeight, model.encoderBias);
+      const rate = (x, weight, bias) => {
+        return median(throughputs(() => layerOnce(tf, x, weight, bias), 1000, repeats));
+      };
+      return {
+        encode: rate(thousand, model.encoderWeight, model.encoderBias),
+        decode: rate(codes, model.decoderWeight, model.decoderBias),
+      };
+    }),
   };
 }
 
@@ -169,6 +180,17 @@ function reconstruct(tf, model, x) {
     output.set(reconstructOnce(tf, model, x.subarray(start, start + step)), start);
   }
   return output;
+}
+
+/** `σ(x W + b)` of the rows of `x`: typed array in, typed array out. */
+function layerOnce(tf, x, weight, bias) {
+  const output = tf.tidy(() => {
+    const input = tf.tensor2d(x, [x.length / weight.shape[0], weight.shape[0]]);
+    return tf.sigmoid(tf.add(tf.matMul(input, weight), bias));
+  });
+  const values = output.dataSync();
+  output.dispose();
+  return values;
 }
 
 /** Reconstructions of `x` (`[n, 784]`) in one call: typed array in, typed array out. */

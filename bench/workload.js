@@ -160,6 +160,14 @@ export function inferenceTimers(model, images) {
     }),
     /** Median examples per second of 1,000 digits in one call, over `repeats` calls. */
     batch: (repeats) => median(throughputs(() => model.reconstruct(thousand), 1000, repeats)),
+    /** The same for the two halves of that call: encoding the digits, decoding their codes. */
+    batchHalves: (repeats) => {
+      const codes = model.encode(thousand);
+      return {
+        encode: median(throughputs(() => model.encode(thousand), 1000, repeats)),
+        decode: median(throughputs(() => model.decode(codes), 1000, repeats)),
+      };
+    },
   };
 }
 
