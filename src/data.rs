@@ -50,8 +50,18 @@ fn read_u32(bytes: &[u8], at: usize) -> usize {
 }
 
 impl Digits {
-    /// Parses a digits file, checking its magic, sizes and length.
+    /// Parses a digits file, plain or gzip-compressed (as the package ships
+    /// it: 1.6 MB instead of 7.9), checking its magic, sizes and length.
     pub fn parse(bytes: &[u8]) -> Result<Digits, Error> {
+        #[cfg(feature = "training")]
+        let plain;
+        #[cfg(feature = "training")]
+        let bytes = if bytes.starts_with(&[0x1f, 0x8b]) {
+            plain = crate::idx::inflate(bytes)?;
+            &plain[..]
+        } else {
+            bytes
+        };
         let bad = |reason: String| Error::DataFile(reason);
         if bytes.len() < HEADER || &bytes[..4] != MAGIC {
             return Err(bad("not a digits file (missing the 'AEDG' header)".into()));
@@ -356,5 +366,39 @@ mod tests {
         assert!(message.contains("truncated"), "{message}");
         assert!(Digits::parse(&[]).is_err());
         assert!(Digits::parse(b"PNG\0 and some more bytes here").is_err());
+    }
+
+    #[test]
+    fn a_gzip_compressed_digits_file_reads_the_same() {
+        use std::io::Write;
+        let gzip = |bytes: &[u8]| {
+            let mut encoder =
+                flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+            encoder.write_all(bytes).unwrap();
+            encoder.finish().unwrap()
+        };
+        let digits = Digits {
+            rows: 3,
+            cols: 3,
+            train_count: 1,
+            labels: vec![4, 2],
+            pixels: (0..18).map(|i| i * 14).collect(),
+        };
+        let bytes = digits.to_bytes();
+        assert_eq!(Digits::parse(&gzip(&bytes)).unwrap(), digits);
+
+        // A cut stream, and a whole stream of a cut file, say which.
+        let packed = gzip(&bytes);
+        let message = Digits::parse(&packed[..packed.len() - 5])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains("gzip stream is damaged or truncated"),
+            "{message}"
+        );
+        let message = Digits::parse(&gzip(&bytes[..bytes.len() - 1]))
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("truncated"), "{message}");
     }
 }

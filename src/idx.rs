@@ -27,7 +27,7 @@ fn bad(reason: impl Into<String>) -> Error {
 }
 
 /// Plain bytes of `bytes`, inflating them if they are gzip.
-fn inflate(bytes: &[u8]) -> Result<Vec<u8>, Error> {
+pub(crate) fn inflate(bytes: &[u8]) -> Result<Vec<u8>, Error> {
     if !bytes.starts_with(&[0x1f, 0x8b]) {
         return Ok(bytes.to_vec());
     }
