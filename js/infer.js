@@ -14,7 +14,8 @@ export const init = initOnce(initWasm, new URL('./autoencoder_lab_infer_bg.wasm'
 
 // Guarded (load.js): a call before `init()` or on a freed object throws an
 // Error saying so.
-export const Autoencoder = guarded(glue.Autoencoder, init);
+export const Autoencoder = guarded(glue.Autoencoder, init,
+  'the inference build cannot make models; load one with Autoencoder.fromBytes(bytes)');
 export const corrupt = guarded(glue.corrupt, init);
 export const inkFromRgba = guarded(glue.inkFromRgba, init);
 export const preprocess = guarded(glue.preprocess, init);

@@ -49,64 +49,103 @@ export function initOnce(initWasm, defaultUrl) {
   return init;
 }
 
+/** Deepest nesting of an argument's objects that the package copies in. */
+const DEPTH = 32;
+
 /**
  * A wasm-bindgen class or function, wrapped so that misuse throws an Error
- * saying what to do: a call before `init()` has finished, a method of an
- * object after its `free()`, or such an object as an argument. A second
- * `free()` does nothing. Patches the class's prototype, so objects the glue
- * makes are covered; `instanceof` still holds.
+ * saying what to do: a call before `init()` has finished, a method of a freed
+ * object (or one called on anything but its own kind of object), a freed
+ * object or an ArrayBuffer as an argument. Plain objects and arrays among
+ * the arguments (configs, options) are copied here first, as plain data: an
+ * exception thrown from a getter or a proxy while wasm reads them, or wasm
+ * running out of stack on a cycle, would leave the module's stack pointer
+ * unrestored and the module broken for good. A wasm trap (out of memory)
+ * becomes an Error too. A second `free()` does nothing. Patches the class's
+ * prototype, so objects the glue makes are covered; `instanceof` still holds.
  * @template T
  * @param {T} exported
  * @param {{ ready: boolean }} init the `initOnce` function of its module
+ * @param {string} [noConstructor] why `new` cannot make one, for a class without
  * @returns {T}
  */
-export function guarded(exported, init) {
+export function guarded(exported, init, noConstructor) {
   const { name } = exported;
-  const check = (what, self, args) => {
+  const article = (kind) => (/^[AEIOU]/.test(kind) ? 'an' : 'a');
+  const plain = (value, what, depth) => {
+    if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value)) return value;
+    if (value instanceof ArrayBuffer) {
+      throw new Error(`${what} is an ArrayBuffer: pass a typed array over it (new Uint8Array(buffer) for a file's bytes)`);
+    }
+    const kind = value.constructor?.name;
+    if (value.__wbg_ptr === 0) {
+      throw new Error(`${what} is ${article(kind)} ${kind} that was freed (its free() was called)`);
+    }
+    if (value.__wbg_ptr !== undefined) return value;
+    if (depth >= DEPTH) {
+      throw new Error(`${what} is nested more than ${DEPTH} levels deep, or contains itself`);
+    }
+    const copy = (item) => plain(item, what, depth + 1);
+    return Array.isArray(value)
+      ? Array.from(value, copy)
+      : Object.fromEntries(Object.entries(value).map(([key, item]) => [key, copy(item)]));
+  };
+  const call = (what, fn, self, args) => {
     if (!init.ready) {
       throw new Error(`${what}: the wasm module is not loaded yet; call \`await init()\` first`);
+    }
+    if (self !== undefined && !(self instanceof exported)) {
+      throw new Error(`${what}: called on ${self?.constructor?.name ?? self}, not on ${article(name)} ${name} of this module (a method taken off its object?)`);
     }
     if (self?.__wbg_ptr === 0) {
       throw new Error(`${what}: this ${name} was freed (its free() was called) and cannot be used any more`);
     }
-    args.forEach((arg, i) => {
-      if (arg?.__wbg_ptr === 0) {
-        const kind = arg.constructor.name;
-        throw new Error(`${what}: argument ${i + 1} is ${/^[AEIOU]/.test(kind) ? 'an' : 'a'} ${kind} that was freed (its free() was called)`);
+    const copies = args.map((arg, i) => plain(arg, `${what}: argument ${i + 1}`, 0));
+    try {
+      return fn.apply(self, copies);
+    } catch (error) {
+      if (error instanceof WebAssembly.RuntimeError) {
+        throw new Error(`${what}: the wasm module stopped (${error.message}): it most likely ran out of memory`, { cause: error });
       }
-    });
+      if (error instanceof TypeError) {
+        throw new Error(`${what}: an argument has the wrong type (${error.message})`, { cause: error });
+      }
+      throw error;
+    }
   };
-  const wrap = (what, fn, usesThis) => function (...args) {
-    check(what, usesThis && this, args);
-    return fn.apply(this, args);
-  };
-  if (!/^[A-Z]/.test(name)) return wrap(`${name}()`, exported, false);
+  if (!/^[A-Z]/.test(name)) {
+    return (...args) => call(`${name}()`, exported, undefined, args);
+  }
 
   const proto = exported.prototype;
   const { free } = proto;
   proto.free = function () {
-    if (this.__wbg_ptr !== 0) free.call(this);
+    if (this instanceof exported && this.__wbg_ptr) free.call(this);
   };
   if (proto[Symbol.dispose]) proto[Symbol.dispose] = proto.free;
   for (const key of Object.getOwnPropertyNames(proto)) {
     const descriptor = Object.getOwnPropertyDescriptor(proto, key);
     if (/^(constructor|free|__destroy_into_raw)$/.test(key)) continue;
     for (const part of ['value', 'get']) {
-      if (typeof descriptor[part] === 'function') {
-        descriptor[part] = wrap(`${name}.${key}`, descriptor[part], true);
+      const fn = descriptor[part];
+      if (typeof fn === 'function') {
+        descriptor[part] = function (...args) {
+          return call(`${name}.${key}`, fn, this ?? null, args);
+        };
       }
     }
     Object.defineProperty(proto, key, descriptor);
   }
   for (const key of Object.getOwnPropertyNames(exported)) {
-    if (typeof exported[key] === 'function' && !key.startsWith('__')) {
-      exported[key] = wrap(`${name}.${key}`, exported[key], false);
+    const fn = exported[key];
+    if (typeof fn === 'function' && !key.startsWith('__')) {
+      exported[key] = (...args) => call(`${name}.${key}`, fn, undefined, args);
     }
   }
   return new Proxy(exported, {
     construct(target, args, newTarget) {
-      check(`new ${name}`, null, args);
-      return Reflect.construct(target, args, newTarget);
+      if (noConstructor) throw new Error(`new ${name}: ${noConstructor}`);
+      return call(`new ${name}`, (...copies) => Reflect.construct(target, copies, newTarget), undefined, args);
     },
   });
 }

@@ -860,6 +860,42 @@ describe('live wasm objects', () => {
     ]);
   });
 
+  test('no argument can leave the module broken, and each misuse names itself', () => {
+    const model = new Autoencoder(presetConfig('undercomplete', { inputSize: 6, codeSize: 2 }));
+    const x = new Float32Array([0, 0.2, 0.4, 0.6, 0.8, 1]);
+    const before = model.reconstruct(x);
+    const cyclic = { codeSize: 8 };
+    cyclic.self = cyclic;
+    let deep = {};
+    for (let i = 0; i < 100_000; i++) deep = { inner: deep };
+    const throwing = { get seed() { throw new Error('nope'); } };
+    // Each of these once broke the module (a cycle within a few calls; a
+    // throwing getter after about 600), since wasm read them itself.
+    for (let i = 0; i < 3000; i++) {
+      if (i < 3) {
+        assertError(() => presetConfig('sparse', cyclic),
+          /^presetConfig\(\): argument 2 is nested more than 32 levels deep, or contains itself$/);
+        assertError(() => new Trainer(model, x, { optimizer: deep }),
+          /^new Trainer: argument 3 is nested more than 32 levels deep/);
+      }
+      assertError(() => new Trainer(model, x, throwing), /^nope$/);
+    }
+    assertError(() => Trainer.prototype.step.call(model, 1),
+      /^Trainer.step: called on Autoencoder, not on a Trainer of this module/);
+    const detached = model.encode;
+    assertError(() => detached(x), /^Autoencoder.encode: called on null/);
+    assertError(() => Autoencoder.fromBytes(model.toBytes().buffer),
+      /^Autoencoder.fromBytes: argument 1 is an ArrayBuffer: pass a typed array over it/);
+    assertError(() => model.encode(null), /^Autoencoder.encode: an argument has the wrong type/);
+    // Four billion bytes do not fit in wasm memory: a trap, turned into an Error.
+    assertError(() => model.encode({ length: 1e9 }), /^Autoencoder.encode: the wasm module stopped .*out of memory/);
+    assertSameBits(model.reconstruct(x), before, 'after the misuse');
+    const trainer = new Trainer(model, x, { batchSize: 1 });
+    assert.equal(trainer.step(2).step, 2);
+    trainer.free();
+    model.free();
+  });
+
   test('a trainer keeps its own copy of the model and the data', () => {
     const model = new Autoencoder(presetConfig('undercomplete', { inputSize: 6, codeSize: 2 }));
     const images = new Float32Array(24).fill(0.5);
