@@ -26,14 +26,16 @@ fn bad(reason: impl Into<String>) -> Error {
     Error::DataFile(reason.into())
 }
 
-/// Plain bytes of `bytes`, inflating them if they are gzip.
+/// Plain bytes of `bytes`, inflating them if they are gzip: every member of
+/// the stream (a file made by concatenating gzip files has several), and
+/// nothing after it.
 pub(crate) fn inflate(bytes: &[u8]) -> Result<Vec<u8>, Error> {
     if !bytes.starts_with(&[0x1f, 0x8b]) {
         return Ok(bytes.to_vec());
     }
     let mut plain = Vec::new();
     let limit = MAX_BYTES as u64 + 1;
-    flate2::read::GzDecoder::new(bytes)
+    flate2::read::MultiGzDecoder::new(bytes)
         .take(limit)
         .read_to_end(&mut plain)
         .map_err(|e| bad(format!("the gzip stream is damaged or truncated ({e})")))?;
@@ -187,6 +189,17 @@ mod tests {
             let message = read_images(&bytes).unwrap_err().to_string();
             assert!(message.contains(words), "{words}: {message}");
         }
+    }
+
+    #[test]
+    fn gzip_members_are_all_read_and_trailing_bytes_refused() {
+        let file = write(&[2, 2, 3], &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+        let (head, tail) = file.split_at(7);
+        let members = [gzip(head), gzip(tail)].concat();
+        assert_eq!(read_images(&members).unwrap(), read_images(&file).unwrap());
+        let trailing = [gzip(&file), vec![0x00, 0x17, 0x2a]].concat();
+        let message = read_images(&trailing).unwrap_err().to_string();
+        assert!(message.contains("damaged"), "{message}");
     }
 
     #[test]

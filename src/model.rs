@@ -87,11 +87,11 @@ pub struct Trace {
 }
 
 impl Trace {
-    /// Whether a pre-activation overflowed (∞, or NaN from ∞ − ∞). What
-    /// the activations then give is not the same in every build: the
-    /// relaxed-SIMD module's clamp may turn NaN into a number.
-    pub fn overflowed(&self) -> bool {
-        self.pre.iter().any(|z| match z.as_slice() {
+    /// The first layer whose pre-activation overflowed (∞, or NaN from
+    /// ∞ − ∞), if any. What the activations then give is not the same in
+    /// every build: the relaxed-SIMD module's clamp may turn NaN into a number.
+    pub fn overflow(&self) -> Option<usize> {
+        self.pre.iter().position(|z| match z.as_slice() {
             Some(values) => !all_finite(values),
             None => z.iter().any(|v| !v.is_finite()),
         })

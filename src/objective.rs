@@ -24,6 +24,7 @@
 
 use crate::activation::Activation;
 use crate::config::{Block, Loss, Sparsity};
+use crate::error::Error;
 use crate::gemm::{gemm_with, product, Zeros};
 use crate::model::{Autoencoder, Trace};
 use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis, Zip};
@@ -55,10 +56,22 @@ pub struct Grad {
 ///
 /// # Shapes
 /// `input, target: [batch, input_size]`.
-pub fn evaluate(model: &Autoencoder, input: ArrayView2<f32>, target: ArrayView2<f32>) -> Parts {
+///
+/// # Errors
+/// [`Error::Overflow`] when a sum of the forward pass overflows.
+pub fn evaluate(
+    model: &Autoencoder,
+    input: ArrayView2<f32>,
+    target: ArrayView2<f32>,
+) -> Result<Parts, Error> {
     let trace = model.trace(input);
+    if let Some(layer) = trace.overflow() {
+        return Err(Error::Overflow {
+            op: "evaluate",
+            layer,
+        });
+    }
     let (reconstruction, _) = reconstruction(model, &trace, target, false);
-    let reconstruction = nan_if_overflowed(&trace, reconstruction);
     let mut penalty = 0.0;
     if let Some(sparsity) = model.config().objective.sparsity {
         penalty += sparsity_penalty(sparsity, model, &trace, false).0;
@@ -66,10 +79,10 @@ pub fn evaluate(model: &Autoencoder, input: ArrayView2<f32>, target: ArrayView2<
     if let Some(contraction) = model.config().objective.contraction {
         penalty += contraction_penalty(model, &trace, contraction.weight as f32, None).0;
     }
-    Parts {
+    Ok(Parts {
         reconstruction,
         penalty,
-    }
+    })
 }
 
 /// The objective and its gradient with respect to every layer's parameters.
@@ -107,7 +120,7 @@ pub fn gradient(
 /// overflowed: every build then reports a loss that is not finite (and
 /// training stops), whatever its activations made of the overflow.
 fn nan_if_overflowed(trace: &Trace, reconstruction: f64) -> f64 {
-    if trace.overflowed() {
+    if trace.overflow().is_some() {
         f64::NAN
     } else {
         reconstruction

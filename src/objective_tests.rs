@@ -63,7 +63,7 @@ fn hand_model(code: Activation, output: Activation, objective: Objective) -> Aut
 }
 
 fn parts(model: &Autoencoder, x: &Array2<f32>) -> Parts {
-    evaluate(model, x.view(), x.view())
+    evaluate(model, x.view(), x.view()).unwrap()
 }
 
 #[test]
@@ -166,7 +166,7 @@ fn kl_is_finite_when_a_unit_is_always_off_or_on() {
 fn check_gradient(name: &str, model: &Autoencoder, x: &Array2<f32>) {
     let step = 1e-3f32;
     let (_, grads) = gradient(model, x.view(), x.view());
-    let total = |m: &Autoencoder| evaluate(m, x.view(), x.view()).total();
+    let total = |m: &Autoencoder| evaluate(m, x.view(), x.view()).unwrap().total();
     let mut worst = 0.0f64;
 
     for l in 0..model.layers().len() {
@@ -452,7 +452,7 @@ fn multimodal_loss_is_the_weighted_sum_of_the_blocks() {
         let sigmoid = 1.0 / (1.0 + (-z[[b, 0]] as f64).exp());
         assert!((out[[b, 0]] as f64 - sigmoid).abs() < 1e-6);
     }
-    let value = evaluate(&model, x.view(), x.view()).reconstruction;
+    let value = evaluate(&model, x.view(), x.view()).unwrap().reconstruction;
     assert!(
         (value - (mse + 0.7 * ce)).abs() < 1e-6,
         "{value} vs {mse} + 0.7·{ce}"

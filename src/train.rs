@@ -150,11 +150,25 @@ impl Trainer {
         })
     }
 
+    /// One step; a step that fails leaves everything as it was, the place
+    /// in the epoch and the random state included, so it can be retried.
     fn one_step(&mut self) -> Result<Parts, Error> {
+        // The order is reshuffled in place at the start of an epoch only.
+        let reshuffles = self.cursor == 0 && self.config.shuffle;
+        let saved = (
+            self.rng.clone(),
+            self.cursor,
+            reshuffles.then(|| self.order.clone()),
+        );
         let (target, changed) = self.next_batch();
         let input = changed.as_ref().unwrap_or(&target);
         let (parts, grads) = gradient(&self.model, input.view(), target.view());
         if !parts.total().is_finite() || !all_finite(&grads) {
+            let (rng, cursor, order) = saved;
+            (self.rng, self.cursor) = (rng, cursor);
+            if let Some(order) = order {
+                self.order = order;
+            }
             return Err(Error::NonFiniteLoss {
                 step: self.step + 1,
                 loss: parts.total(),
@@ -221,7 +235,7 @@ pub fn evaluate_dataset(model: &Autoencoder, data: &[f32]) -> Result<Parts, Erro
     let view = Autoencoder::batch_view("evaluate", data, model.input_size())?;
     let mut sum = Parts::default();
     for chunk in view.axis_chunks_iter(ndarray::Axis(0), 1000) {
-        let parts = crate::objective::evaluate(model, chunk, chunk);
+        let parts = crate::objective::evaluate(model, chunk, chunk)?;
         let share = chunk.nrows() as f64 / view.nrows() as f64;
         sum.reconstruction += parts.reconstruction * share;
         sum.penalty += parts.penalty * share;
@@ -336,19 +350,35 @@ mod tests {
 
     #[test]
     fn a_non_finite_step_stops_with_its_number_and_keeps_the_weights() {
-        let mut t = trainer(Kind::Undercomplete);
-        t.step(5).unwrap();
-        let before = t.model().clone();
-        // Poison the data the next batches will read.
-        t.data.fill(f32::INFINITY);
-        let error = t.step(3).unwrap_err();
-        assert!(
-            matches!(error, Error::NonFiniteLoss { step: 6, .. }),
-            "{error:?}"
-        );
-        assert!(error.to_string().contains("step 6"), "{error}");
-        assert_eq!(t.model(), &before);
-        assert_eq!(t.step_count(), 5);
+        // Eight steps an epoch: the second case fails where an epoch starts
+        // and the order is reshuffled; denoising also draws its noise.
+        for (kind, done) in [(Kind::Undercomplete, 5), (Kind::Denoising, 8)] {
+            let mut t = trainer(kind);
+            t.step(done).unwrap();
+            let before = t.model().clone();
+            let mut twin = t.clone();
+            let clean = t.data.clone();
+            // Poison the data the next batches will read.
+            t.data.fill(f32::INFINITY);
+            let error = t.step(3).unwrap_err();
+            let failed = done as u64 + 1;
+            assert!(
+                matches!(error, Error::NonFiniteLoss { step, .. } if step == failed),
+                "{error:?}"
+            );
+            assert!(
+                error.to_string().contains(&format!("step {failed}")),
+                "{error}"
+            );
+            assert_eq!(t.model(), &before);
+            assert_eq!(t.step_count(), done as u64);
+            // Nothing of the failed step is left: with the data mended, the
+            // trainer goes on exactly as one that never failed.
+            t.data = clean;
+            t.step(20).unwrap();
+            twin.step(20).unwrap();
+            assert_eq!(t.model(), twin.model(), "{kind:?}");
+        }
     }
 
     #[test]
@@ -366,9 +396,14 @@ mod tests {
             "{error:?}"
         );
         assert_eq!(t.model(), &before);
-        let data = toy_data(4, 12);
-        let parts = evaluate_dataset(t.model(), &data).unwrap();
-        assert!(parts.reconstruction.is_nan(), "{parts:?}");
+        let error = evaluate_dataset(t.model(), &toy_data(4, 12)).unwrap_err();
+        assert_eq!(
+            error,
+            Error::Overflow {
+                op: "evaluate",
+                layer: 0
+            }
+        );
     }
 
     #[test]
