@@ -108,7 +108,13 @@ pub fn load(bytes: &[u8]) -> Result<Autoencoder, Error> {
         )));
     }
     let header_len = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes"));
-    if header_len > MAX_HEADER_BYTES as u64 || header_len > (bytes.len() - 8) as u64 {
+    if header_len > MAX_HEADER_BYTES as u64 && header_len <= (bytes.len() - 8) as u64 {
+        return Err(bad(format!(
+            "the header claims {header_len} bytes, more than the limit of {MAX_HEADER_BYTES}: \
+             not a model file of this library?"
+        )));
+    }
+    if header_len > (bytes.len() - 8) as u64 {
         return Err(bad(format!(
             "the header claims {header_len} bytes but the file has {} after it: not a safetensors file, or truncated",
             bytes.len() - 8
@@ -156,24 +162,35 @@ pub fn load(bytes: &[u8]) -> Result<Autoencoder, Error> {
             activation: spec.activation,
         });
     }
-    // Safetensors data ends where its last tensor does. (Holes between
-    // tensors are not looked for: they would only hold unused bytes.)
-    let used = expected
+    // Safetensors lays its tensors out one after the other, from the start
+    // of the data to its end: no overlaps, no holes. (Each range was checked
+    // to lie inside the data when its tensor was read.)
+    let mut ranges: Vec<(u64, u64, &str)> = expected
         .iter()
         .filter_map(|n| {
-            header
-                .get(n)?
-                .get("data_offsets")?
-                .as_array()?
-                .get(1)?
-                .as_u64()
+            let offsets = header.get(n)?.get("data_offsets")?.as_array()?;
+            Some((
+                offsets.first()?.as_u64()?,
+                offsets.get(1)?.as_u64()?,
+                n.as_str(),
+            ))
         })
-        .max()
-        .unwrap_or(0);
-    if used != data.len() as u64 {
+        .collect();
+    ranges.sort_unstable();
+    let mut at = 0;
+    for (start, end, name) in ranges {
+        if start != at {
+            return Err(bad(format!(
+                "tensor `{name}` starts at byte {start} of the data, not at {at} where the one \
+                 before it ends: safetensors tensors follow one another, no gaps or overlaps"
+            )));
+        }
+        at = end;
+    }
+    if at != data.len() as u64 {
         return Err(bad(format!(
             "{} byte(s) follow the last tensor: the file is not one whole safetensors file",
-            data.len() as u64 - used
+            data.len() as u64 - at
         )));
     }
     Autoencoder::from_layers(config, layers)
@@ -241,15 +258,17 @@ fn read_tensor(
             "tensor `{name}` has dtype {dtype}, expected F32"
         )));
     }
-    let actual: Option<Vec<usize>> = info.get("shape").and_then(Value::as_array).map(|dims| {
-        dims.iter()
-            .filter_map(|d| d.as_u64().map(|d| d as usize))
-            .collect()
-    });
-    if actual.as_deref() != Some(shape) {
+    // Compared as u64: sizes past 2^32 must not wrap around on wasm32.
+    let actual: Option<Vec<u64>> = info
+        .get("shape")
+        .and_then(Value::as_array)
+        .and_then(|dims| dims.iter().map(Value::as_u64).collect());
+    if actual.as_deref() != Some(&shape.iter().map(|&d| d as u64).collect::<Vec<_>>()[..]) {
+        let shown = actual.map_or("that is not a list of whole numbers".into(), |s| {
+            format!("{s:?}")
+        });
         return Err(bad(format!(
-            "tensor `{name}` has shape {}, expected {shape:?}",
-            actual.map_or("?".to_string(), |s| format!("{s:?}"))
+            "tensor `{name}` has shape {shown}, expected {shape:?}"
         )));
     }
     let offsets: Vec<u64> = info
@@ -350,6 +369,55 @@ mod tests {
                 "truncated to {len} bytes loaded"
             );
         }
+    }
+
+    /// `bytes` with its header replaced by `text` (any length).
+    fn with_header(bytes: &[u8], text: &str) -> Vec<u8> {
+        let header_end = 8 + u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+        let mut file = (text.len() as u64).to_le_bytes().to_vec();
+        file.extend_from_slice(text.as_bytes());
+        file.extend_from_slice(&bytes[header_end..]);
+        file
+    }
+
+    #[test]
+    fn shapes_offsets_and_header_sizes_are_checked_strictly() {
+        let bytes = save(&model(Kind::Undercomplete));
+        let header_end = 8 + u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+        let text = std::str::from_utf8(&bytes[8..header_end]).unwrap();
+        let error = |text: String| load(&with_header(&bytes, &text)).unwrap_err().to_string();
+
+        // 2^32 + 5 would wrap around to 5 in a 32-bit usize.
+        let huge = error(text.replacen("\"shape\":[5,9]", "\"shape\":[4294967301,9]", 1));
+        assert!(
+            huge.contains("has shape [4294967301, 9], expected [5, 9]"),
+            "{huge}"
+        );
+        let fraction = error(text.replacen("\"shape\":[5,9]", "\"shape\":[5.5,9]", 1));
+        assert!(
+            fraction.contains("not a list of whole numbers"),
+            "{fraction}"
+        );
+
+        // One tensor moved back by a value: it overlaps the one before it,
+        // and leaves a hole after itself.
+        let mut header: serde_json::Value = serde_json::from_str(text).unwrap();
+        let moved = header
+            .as_object_mut()
+            .unwrap()
+            .values_mut()
+            .filter_map(|info| info.get_mut("data_offsets"))
+            .find(|offsets| offsets[0].as_u64() != Some(0))
+            .unwrap();
+        let (start, end) = (moved[0].as_u64().unwrap(), moved[1].as_u64().unwrap());
+        *moved = serde_json::json!([start - 4, end - 4]);
+        let overlap = error(header.to_string());
+        assert!(overlap.contains("no gaps or overlaps"), "{overlap}");
+
+        let padded = error(format!("{}{}", text, " ".repeat(MAX_HEADER_BYTES)));
+        assert!(padded.contains("more than the limit"), "{padded}");
+        // The same edits undone load again.
+        assert!(load(&with_header(&bytes, text)).is_ok());
     }
 
     #[test]
