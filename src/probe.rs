@@ -8,7 +8,7 @@
 //! blows up pixels that are almost always blank, and costs pixels 2 points.)
 
 use crate::activation::{softmax_in_place, Activation};
-use crate::error::Error;
+use crate::error::{all_finite, Error};
 use crate::model::{Autoencoder, Dense};
 use crate::objective::Grad;
 use crate::optim::{Optimizer, OptimizerConfig};
@@ -160,6 +160,9 @@ impl Probe {
             scale,
         };
         let standard = probe.standardise(x);
+        if !spread.is_finite() || !all_finite(standard.as_slice().expect("standard layout")) {
+            return Err(too_large("fit a probe", features));
+        }
 
         let adam = OptimizerConfig::Adam {
             learning_rate: config.learning_rate,
@@ -199,6 +202,12 @@ impl Probe {
             };
             optimizer.update(std::slice::from_mut(&mut probe.layer), &[grad]);
         }
+        let layer = &probe.layer;
+        if !all_finite(layer.weight.as_slice().expect("standard layout"))
+            || !layer.bias.iter().all(|b| b.is_finite())
+        {
+            return Err(too_large("fit a probe", features));
+        }
         Ok(probe)
     }
 
@@ -227,7 +236,11 @@ impl Probe {
     /// Class probabilities `[n, classes]` of `features: [n, width]`.
     pub fn probabilities(&self, features: &[f32]) -> Result<Array2<f32>, Error> {
         let x = Autoencoder::batch_view("classify", features, self.width())?;
-        Ok(self.softmax(self.standardise(x).view()))
+        let p = self.softmax(self.standardise(x).view());
+        if !all_finite(p.as_slice().expect("standard layout")) {
+            return Err(too_large("classify", features));
+        }
+        Ok(p)
     }
 
     /// The most probable class of each row.
@@ -253,6 +266,18 @@ impl Probe {
             .count();
         Ok(right as f64 / labels.len() as f64)
     }
+}
+
+/// The error for features whose sums pass the range of f32.
+fn too_large(op: &'static str, features: &[f32]) -> Error {
+    let largest = features.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    Error::argument(
+        op,
+        "features",
+        format!(
+            "hold values too large to compute with in float32 (up to {largest:e}): scale them down"
+        ),
+    )
 }
 
 /// Index of the largest value (the first one on ties).
@@ -394,6 +419,12 @@ impl Pca {
             components.row_mut(c).assign(&v);
             variances.push(value);
         }
+        let finite = variances.iter().all(|v| v.is_finite())
+            && all_finite(components.as_slice().expect("standard layout"))
+            && mean.iter().all(|m| m.is_finite());
+        if !finite {
+            return Err(too_large("fit a PCA", features));
+        }
         Ok(Pca {
             mean,
             components,
@@ -404,7 +435,11 @@ impl Pca {
     /// Coordinates `[n, k]` of `features: [n, width]` along the components.
     pub fn project(&self, features: &[f32]) -> Result<Array2<f32>, Error> {
         let x = Autoencoder::batch_view("project", features, self.mean.len())?;
-        Ok((&x - &self.mean).dot(&self.components.t()))
+        let projected = (&x - &self.mean).dot(&self.components.t());
+        if !projected.iter().all(|v| v.is_finite()) {
+            return Err(too_large("project", features));
+        }
+        Ok(projected)
     }
 }
 
@@ -465,6 +500,45 @@ mod tests {
             ..config
         };
         assert!(Probe::fit(&x, 3, &y, 3, &lr).is_err());
+    }
+
+    #[test]
+    fn features_too_large_for_float32_are_an_error_not_nan() {
+        let (x, y) = clusters(30, 1);
+        let config = ProbeConfig::default();
+        let message = |error: Error| error.to_string();
+        let mut huge = x.clone();
+        huge.iter_mut().step_by(4).for_each(|v| *v = 1e38);
+        let fit = message(Probe::fit(&huge, 3, &y, 3, &config).unwrap_err());
+        assert!(
+            fit.starts_with("fit a probe: `features` hold values too large"),
+            "{fit}"
+        );
+        assert!(fit.contains("1e38"), "{fit}");
+        let probe = Probe::fit(&x, 3, &y, 3, &config).unwrap();
+        // Huge features give saturated probabilities or an error, never NaN.
+        for value in [1e38, f32::MAX] {
+            match probe.probabilities(&[value, -value, value]) {
+                Ok(p) => assert!(p.iter().all(|v| v.is_finite()), "{p}"),
+                Err(error) => {
+                    assert!(message(error).starts_with("classify: `features` hold values too large"))
+                }
+            }
+        }
+
+        let pca = message(Pca::fit(&huge, 3, 2).unwrap_err());
+        assert!(
+            pca.starts_with("fit a PCA: `features` hold values too large"),
+            "{pca}"
+        );
+        let fitted = Pca::fit(&x, 3, 2).unwrap();
+        let project = message(fitted.project(&[3.4e38; 3]).unwrap_err());
+        assert!(
+            project.starts_with("project: `features` hold values too large"),
+            "{project}"
+        );
+        // Large values that still fit are fine.
+        assert!(fitted.project(&[1e30; 3]).is_ok());
     }
 
     #[test]
