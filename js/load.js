@@ -13,8 +13,9 @@ const isNode = typeof process !== 'undefined' && process.versions?.node !== unde
 export async function readBytes(source) {
   if (isNode && !(typeof source === 'string' && /^https?:/.test(source))) {
     const { readFile } = await import('node:fs/promises');
-    const url = source instanceof URL ? source : new URL(source, import.meta.url);
-    return new Uint8Array(await readFile(url));
+    // A path as a string is the user's: relative to the working directory.
+    const where = source instanceof URL || /^file:/.test(source) ? new URL(source) : `${source}`;
+    return new Uint8Array(await readFile(where));
   }
   const response = await fetch(source);
   if (!response.ok) {

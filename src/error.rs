@@ -77,7 +77,8 @@ impl fmt::Display for Error {
             Error::NonFiniteLoss { step, loss } => write!(
                 f,
                 "training stopped at step {step}: the loss ({loss}) or its gradient is not \
-                 finite; the weights are kept from before that step (try a smaller learning rate)"
+                 finite; the weights are kept from before that step (try a smaller learning rate, \
+                 and check that the data are of ordinary size)"
             ),
             Error::ModelFile(reason) => write!(f, "cannot read model file: {reason}"),
             Error::DataFile(reason) => write!(f, "cannot read data file: {reason}"),

@@ -2,6 +2,7 @@
 //! of steps, so a UI can interleave, pause and resume. Running `a` then `b`
 //! steps gives the same weights, bit for bit, as running `a + b` at once.
 
+use crate::config::Loss;
 use crate::corruption::corrupt_in_place;
 use crate::error::Error;
 use crate::model::Autoencoder;
@@ -91,6 +92,7 @@ impl Trainer {
         }
         model.require_decoder("train")?;
         let data = Autoencoder::batch_view("training data", data, model.input_size())?.to_owned();
+        check_probability_blocks(&model, &data)?;
         let optimizer = Optimizer::new(config.optimizer, model.layers())?;
         Ok(Trainer {
             model,
@@ -218,6 +220,34 @@ impl Trainer {
         }
         (target, Some(input))
     }
+}
+
+/// Refuses data outside `[0, 1]` in a block whose loss reads it as
+/// probabilities (`bce`, `crossEntropy`): the loss would be meaningless there.
+fn check_probability_blocks(model: &Autoencoder, data: &Array2<f32>) -> Result<(), Error> {
+    for block in model.config().blocks() {
+        if !matches!(block.loss, Loss::Bce | Loss::CrossEntropy) {
+            continue;
+        }
+        let range = block.range();
+        for (r, row) in data.rows().into_iter().enumerate() {
+            let values = &row.as_slice().expect("standard layout")[range.clone()];
+            if let Some(j) = values.iter().position(|v| !(0.0..=1.0).contains(v)) {
+                return Err(Error::argument(
+                    "train",
+                    "data",
+                    format!(
+                        "holds {} at row {r}, column {}, outside [0, 1] where the {} loss \
+                         reads probabilities",
+                        values[j],
+                        range.start + j,
+                        block.loss.name()
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Whether every value of every gradient is finite.
@@ -403,6 +433,28 @@ mod tests {
                 op: "evaluate",
                 layer: 0
             }
+        );
+    }
+
+    #[test]
+    fn data_outside_zero_one_is_refused_where_the_loss_reads_probabilities() {
+        let options = PresetOptions {
+            input_size: Some(12),
+            code_size: Some(3),
+            loss: Some(Loss::Bce),
+            ..Default::default()
+        };
+        let model = Autoencoder::new(preset(Kind::Undercomplete, &options).unwrap()).unwrap();
+        let mut data = toy_data(6, 12);
+        assert!(Trainer::new(model.clone(), &data, TrainConfig::default()).is_ok());
+        data[2 * 12 + 5] = 1.5;
+        let message = Trainer::new(model, &data, TrainConfig::default())
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            message,
+            "train: `data` holds 1.5 at row 2, column 5, outside [0, 1] where the bce loss \
+             reads probabilities"
         );
     }
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 import {
@@ -800,6 +800,11 @@ describe('the digits', () => {
       const path = join(folder, 'digits.bin');
       writeFileSync(path, bytes.subarray(0, bytes.length - 784));
       await assertRejects(() => loadDigits(pathToFileURL(path)), /truncated/);
+      // A path given as a string is relative to the working directory.
+      writeFileSync(path, bytes);
+      const copy = await loadDigits(relative(process.cwd(), path));
+      assert.equal(copy.testCount, 2000);
+      copy.free();
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }
