@@ -86,10 +86,11 @@ export interface PresetOptions {
   codeActivation?: Activation;
   hidden?: number[]; // hidden layer sizes between input and code, default []
   seed?: number;
-  /** Penalty weight: L1 weight (sparse) or λ (contractive). */
+  /** Penalty weight: L1 weight (sparse) or λ (contractive); an Error for the other kinds. */
   weight?: number;
-  /** KL sparsity instead of L1: target activation ρ (with `weight` as β). */
+  /** KL sparsity instead of L1 (sparse only): target activation ρ (with `weight` as β). */
   target?: number;
+  /** The noise of the denoising kind (an Error for the other kinds). */
   corruption?: Corruption;
   loss?: 'mse' | 'bce';
   /** A multimodal model: inputSize defaults to the sum of their sizes. */

@@ -514,6 +514,34 @@ pub struct PresetOptions {
 /// non-negative, so each code unit's weights all move the same way and the
 /// unit saturates.
 pub fn preset(kind: Kind, options: &PresetOptions) -> Result<ModelConfig, Error> {
+    // An option the kind has no use for is refused, not silently dropped.
+    let unused = [
+        (
+            "corruption",
+            options.corruption.is_some(),
+            &[Kind::Denoising][..],
+        ),
+        (
+            "weight",
+            options.weight.is_some(),
+            &[Kind::Sparse, Kind::Contractive],
+        ),
+        ("target", options.target.is_some(), &[Kind::Sparse]),
+    ];
+    for (field, given, kinds) in unused {
+        if given && !kinds.contains(&kind) {
+            let names: Vec<_> = kinds.iter().map(|k| k.name()).collect();
+            return Err(Error::config(
+                field,
+                format!(
+                    "applies to the {} kind{} only, not to {}",
+                    names.join(" and "),
+                    if names.len() > 1 { "s" } else { "" },
+                    kind.name()
+                ),
+            ));
+        }
+    }
     let modalities = options.modalities.clone().unwrap_or_default();
     let sum = modalities.iter().map(|m| m.size).sum::<usize>();
     let input_size = options
@@ -618,6 +646,37 @@ mod tests {
         ));
         assert!(configs[2].objective.corruption.is_some());
         assert!(configs[3].objective.contraction.is_some());
+    }
+
+    #[test]
+    fn an_option_the_kind_has_no_use_for_is_refused() {
+        let noise = PresetOptions {
+            corruption: Some(Corruption::Gaussian { level: 0.2 }),
+            ..Default::default()
+        };
+        let weight = PresetOptions {
+            weight: Some(0.01),
+            ..Default::default()
+        };
+        let target = PresetOptions {
+            target: Some(0.05),
+            ..Default::default()
+        };
+        let message =
+            |kind, options: &PresetOptions| preset(kind, options).unwrap_err().to_string();
+        assert_eq!(
+            message(Kind::Sparse, &noise),
+            "invalid config: `corruption` applies to the denoising kind only, not to sparse"
+        );
+        assert_eq!(
+            message(Kind::Undercomplete, &weight),
+            "invalid config: `weight` applies to the sparse and contractive kinds only, not to \
+             undercomplete"
+        );
+        assert!(message(Kind::Contractive, &target).contains("`target` applies to the sparse"));
+        assert!(preset(Kind::Denoising, &noise).is_ok());
+        assert!(preset(Kind::Contractive, &weight).is_ok());
+        assert!(preset(Kind::Sparse, &target).is_ok());
     }
 
     #[test]

@@ -354,7 +354,8 @@ fn fresh_model(args: &TrainArgs, input_size: usize) -> Result<Autoencoder, Strin
         seed: Some(args.seed),
         weight: args.weight,
         target: args.target,
-        corruption: noise(args),
+        // Set below for every kind; the denoising preset also takes it.
+        corruption: noise(args).filter(|_| kind == Kind::Denoising),
         loss: Some(match args.loss {
             LossArg::Mse => Loss::Mse,
             LossArg::Bce => Loss::Bce,
