@@ -53,60 +53,87 @@ export function initOnce(initWasm, defaultUrl) {
 /** Deepest nesting of an argument's objects that the package copies in. */
 const DEPTH = 32;
 
+/** Each object the glue made, with its class: only these pass as the package's objects. */
+const GENUINE = new WeakMap();
+
+// The typed arrays' own getters, which no property set on an array can shadow.
+const TYPED = Object.getPrototypeOf(Uint8Array.prototype);
+const [typeOf, bufferOf, offsetOf, lengthOf] = [Symbol.toStringTag, 'buffer', 'byteOffset', 'length']
+  .map((key) => Object.getOwnPropertyDescriptor(TYPED, key).get);
+
+const article = (kind) => (/^[AEIOU]/.test(kind) ? 'an' : 'a');
+
+/**
+ * `value` as plain data for wasm: objects and arrays copied (each property read
+ * once, here), a typed array as a fresh view (an array inside an object), the
+ * package's objects as they are; no functions, holes, ArrayBuffers or cycles.
+ */
+function plain(value, what, depth) {
+  if (typeof value === 'function') throw new Error(`${what} holds a function, where only data belongs`);
+  if (value === null || typeof value !== 'object') return value;
+  const kind = typeOf.call(value);
+  if (kind && depth === 0) {
+    return new globalThis[kind](bufferOf.call(value), offsetOf.call(value), lengthOf.call(value));
+  }
+  if (GENUINE.has(value)) return value;
+  if (value instanceof ArrayBuffer) {
+    throw new Error(`${what} is an ArrayBuffer: pass a typed array over it (new Uint8Array(buffer))`);
+  }
+  if (depth >= DEPTH) throw new Error(`${what} is nested more than ${DEPTH} levels deep, or contains itself`);
+  const copy = (item) => plain(item, what, depth + 1);
+  if (kind || Array.isArray(value)) {
+    const length = kind ? lengthOf.call(value) : value.length;
+    for (let i = 0; i < length; i++) {
+      if (!(i in value)) throw new Error(`${what} is an array with holes (no element ${i} of ${length})`);
+    }
+    return Array.from({ length }, (_, i) => copy(value[i]));
+  }
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, copy(item)]));
+}
+
 /**
  * A wasm-bindgen class or function, wrapped so that misuse throws an Error
- * saying what to do: a call before `init()` has finished, a method of a freed
- * object (or one called on anything but its own kind of object), a freed
- * object or an ArrayBuffer as an argument. Plain objects and arrays among
- * the arguments (configs, options) are copied here first, as plain data: an
- * exception thrown from a getter or a proxy while wasm reads them, or wasm
- * running out of stack on a cycle, would leave the module's stack pointer
- * unrestored and the module broken for good. A wasm trap (out of memory)
- * becomes an Error too. A second `free()` does nothing. Patches the class's
- * prototype, so objects the glue makes are covered; `instanceof` still holds.
+ * saying what to do: use before `init()`, a freed object, a method called on
+ * anything but an object of its class from this module, an ArrayBuffer.
+ * Arguments are copied first (`plain`): a throwing getter, a proxy or a cycle
+ * met while wasm reads them leaves its stack pointer unrestored and the module
+ * broken for good, and a typed array whose `length` lies overruns the copy.
+ * After a wasm trap (out of memory) every call says the module stopped: its
+ * state cannot be trusted. A second `free()` does nothing.
  * @template T
  * @param {T} exported
- * @param {{ ready: boolean }} init the `initOnce` function of its module
+ * @param {{ ready: boolean, stopped?: string }} init the `initOnce` function of its module
  * @param {string} [noConstructor] why `new` cannot make one, for a class without
  * @returns {T}
  */
 export function guarded(exported, init, noConstructor) {
   const { name } = exported;
-  const article = (kind) => (/^[AEIOU]/.test(kind) ? 'an' : 'a');
-  const plain = (value, what, depth) => {
-    if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value)) return value;
-    if (value instanceof ArrayBuffer) {
-      throw new Error(`${what} is an ArrayBuffer: pass a typed array over it (new Uint8Array(buffer) for a file's bytes)`);
-    }
-    const kind = value.constructor?.name;
-    if (value.__wbg_ptr === 0) {
-      throw new Error(`${what} is ${article(kind)} ${kind} that was freed (its free() was called)`);
-    }
-    if (value.__wbg_ptr !== undefined) return value;
-    if (depth >= DEPTH) {
-      throw new Error(`${what} is nested more than ${DEPTH} levels deep, or contains itself`);
-    }
-    const copy = (item) => plain(item, what, depth + 1);
-    return Array.isArray(value)
-      ? Array.from(value, copy)
-      : Object.fromEntries(Object.entries(value).map(([key, item]) => [key, copy(item)]));
-  };
   const call = (what, fn, self, args) => {
+    const stopped = (why) => `${what}: the wasm module stopped (${why}) and cannot be trusted any more; reload the page (in Node, restart)`;
+    if (init.stopped) throw new Error(stopped(`earlier: ${init.stopped}`));
     if (!init.ready) {
       throw new Error(`${what}: the wasm module is not loaded yet; call \`await init()\` first`);
     }
-    if (self !== undefined && !(self instanceof exported)) {
-      throw new Error(`${what}: called on ${self?.constructor?.name ?? self}, not on ${article(name)} ${name} of this module (a method taken off its object?)`);
+    const copies = args.map((arg, i) => plain(arg, `${what}: argument ${i + 1}`, 0));
+    // Checked after the copies, whose getters may have freed something.
+    if (self !== undefined && GENUINE.get(self) !== exported) {
+      throw new Error(`${what}: called on ${self?.constructor?.name ?? self}, which is not ${article(name)} ${name} made by this module (a method taken off its object?)`);
     }
     if (self?.__wbg_ptr === 0) {
       throw new Error(`${what}: this ${name} was freed (its free() was called) and cannot be used any more`);
     }
-    const copies = args.map((arg, i) => plain(arg, `${what}: argument ${i + 1}`, 0));
+    copies.forEach((arg, i) => {
+      const kind = GENUINE.get(arg)?.name;
+      if (kind && arg.__wbg_ptr === 0) {
+        throw new Error(`${what}: argument ${i + 1} is ${article(kind)} ${kind} that was freed (its free() was called)`);
+      }
+    });
     try {
       return fn.apply(self, copies);
     } catch (error) {
       if (error instanceof WebAssembly.RuntimeError) {
-        throw new Error(`${what}: the wasm module stopped (${error.message}): it most likely ran out of memory`, { cause: error });
+        init.stopped = `${error.message}, most likely out of memory`;
+        throw new Error(stopped(init.stopped), { cause: error });
       }
       if (error instanceof TypeError) {
         throw new Error(`${what}: an argument has the wrong type (${error.message})`, { cause: error });
@@ -121,7 +148,7 @@ export function guarded(exported, init, noConstructor) {
   const proto = exported.prototype;
   const { free } = proto;
   proto.free = function () {
-    if (this instanceof exported && this.__wbg_ptr) free.call(this);
+    if (GENUINE.get(this) === exported && this.__wbg_ptr) free.call(this);
   };
   if (proto[Symbol.dispose]) proto[Symbol.dispose] = proto.free;
   for (const key of Object.getOwnPropertyNames(proto)) {
@@ -143,10 +170,23 @@ export function guarded(exported, init, noConstructor) {
       exported[key] = (...args) => call(`${name}.${key}`, fn, undefined, args);
     }
   }
+  // The glue makes objects with `__wrap` (fromBytes, clone, a trainer's model).
+  const wrap = exported.__wrap;
+  if (wrap) {
+    exported.__wrap = (ptr) => {
+      const made = wrap.call(exported, ptr);
+      GENUINE.set(made, exported);
+      return made;
+    };
+  }
   return new Proxy(exported, {
     construct(target, args, newTarget) {
       if (noConstructor) throw new Error(`new ${name}: ${noConstructor}`);
-      return call(`new ${name}`, (...copies) => Reflect.construct(target, copies, newTarget), undefined, args);
+      return call(`new ${name}`, (...copies) => {
+        const made = Reflect.construct(target, copies, newTarget);
+        GENUINE.set(made, exported);
+        return made;
+      }, undefined, args);
     },
   });
 }

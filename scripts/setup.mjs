@@ -143,7 +143,9 @@ function buildPackage() {
   buildRelaxedModule();
   buildModule({
     name: 'autoencoder_lab_infer',
-    cargoArgs: ['--no-default-features', '--features', 'console_error_panic_hook'],
+    // Without console_error_panic_hook (1 KB gzipped): a panic is a bug, and
+    // load.js reports the trap it ends in as an Error all the same.
+    cargoArgs: ['--no-default-features'],
     targetDir: join('target', 'infer'),
     optimise: '-Oz',
   });

@@ -843,6 +843,23 @@ describe('live wasm objects', () => {
     model.free();
   });
 
+  test('after a wasm trap (out of memory) every call says the module stopped', () => {
+    const index = new URL('index.js', PKG).href;
+    const script = `const p = await import(${JSON.stringify(index)});
+      await p.init();
+      const model = new p.Autoencoder(p.presetConfig('undercomplete', { inputSize: 4, codeSize: 2 }));
+      // Four billion bytes do not fit in wasm memory.
+      for (const input of [{ length: 1e9 }, new Float32Array(4)]) {
+        try { model.encode(input); console.log('no error'); }
+        catch (e) { console.log(\`\${e.constructor.name}: \${e.message}\`); }
+      }`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    const [trap, after] = run.stdout.trim().split('\n');
+    assert.match(trap, /^Error: Autoencoder.encode: the wasm module stopped \(unreachable, most likely out of memory\) and cannot be trusted any more; reload the page/);
+    assert.match(after, /^Error: Autoencoder.encode: the wasm module stopped \(earlier: unreachable/);
+  });
+
   test('a call before init() throws an Error saying to call init()', () => {
     const index = new URL('index.js', PKG).href;
     const calls = [
@@ -886,14 +903,37 @@ describe('live wasm objects', () => {
       assertError(() => new Trainer(model, x, throwing), /^nope$/);
     }
     assertError(() => Trainer.prototype.step.call(model, 1),
-      /^Trainer.step: called on Autoencoder, not on a Trainer of this module/);
+      /^Trainer.step: called on Autoencoder, which is not a Trainer made by this module/);
     const detached = model.encode;
-    assertError(() => detached(x), /^Autoencoder.encode: called on null/);
+    assertError(() => detached(x), /^Autoencoder.encode: called on null, which is not/);
+    // Made with Autoencoder's constructor but Trainer's prototype.
+    const mixed = Reflect.construct(Autoencoder, [presetConfig('undercomplete')], Trainer);
+    assertError(() => mixed.stepCount, /^Trainer.stepCount: called on Trainer, which is not a Trainer made/);
+    mixed.free();
+    // Hand-made look-alikes of the package's objects are data, not objects.
+    const fake = { __wbg_ptr: 1 };
+    fake.hidden = fake;
+    assertError(() => presetConfig('sparse', fake), /argument 2 is nested more than 32 levels/);
+    const lying = new Float32Array(6);
+    Object.defineProperty(lying, 'length', { get: () => 600_000 });
+    assert.equal(model.encode(lying).length, 2);
+    const sneaky = new Float64Array(0);
+    Object.defineProperty(sneaky, 'level', { enumerable: true, get() { throw new Error('boom'); } });
+    // Read as the array it is; its own properties never reach wasm.
+    for (let i = 0; i < 2000; i++) {
+      assertError(() => presetConfig('denoising', { corruption: sneaky }),
+        /^invalid preset options: `corruption`/);
+    }
+    const sparse = [];
+    sparse[1e9] = 1;
+    assertError(() => presetConfig('sparse', { hidden: sparse }), /argument 2 is an array with holes/);
+    // A getter that frees the object whose method reads it.
+    const victim = model.clone();
+    assertError(() => victim.weights({ get part() { victim.free(); return 'encoder'; } }, 0),
+      /^Autoencoder.weights: this Autoencoder was freed/);
     assertError(() => Autoencoder.fromBytes(model.toBytes().buffer),
       /^Autoencoder.fromBytes: argument 1 is an ArrayBuffer: pass a typed array over it/);
     assertError(() => model.encode(null), /^Autoencoder.encode: an argument has the wrong type/);
-    // Four billion bytes do not fit in wasm memory: a trap, turned into an Error.
-    assertError(() => model.encode({ length: 1e9 }), /^Autoencoder.encode: the wasm module stopped .*out of memory/);
     assertSameBits(model.reconstruct(x), before, 'after the misuse');
     const trainer = new Trainer(model, x, { batchSize: 1 });
     assert.equal(trainer.step(2).step, 2);
