@@ -77,7 +77,7 @@ impl fmt::Display for Error {
             Error::NonFiniteLoss { step, loss } => write!(
                 f,
                 "training stopped at step {step}: the loss ({loss}) or its gradient is not \
-                 finite; the weights are kept from before that step (try a smaller learning rate, \
+                 finite, or too large to apply; the weights are kept from before that step (try a smaller learning rate, \
                  and check that the data are of ordinary size)"
             ),
             Error::ModelFile(reason) => write!(f, "cannot read model file: {reason}"),
@@ -101,8 +101,14 @@ pub(crate) fn check_finite(op: &'static str, values: &[f32]) -> Result<(), Error
 /// those of infinity (NaN's lie above). An integer maximum vectorises, where
 /// a search for the first bad value goes value by value.
 pub(crate) fn all_finite(values: &[f32]) -> bool {
+    all_below(values, f32::INFINITY)
+}
+
+/// Whether every value's magnitude is below `bound` (positive; NaN never is):
+/// for positive floats the order of the bits is the order of the values.
+pub(crate) fn all_below(values: &[f32], bound: f32) -> bool {
     let largest = values
         .iter()
         .fold(0u32, |most, v| most.max(v.to_bits() & 0x7fff_ffff));
-    largest < f32::INFINITY.to_bits()
+    largest < bound.to_bits()
 }

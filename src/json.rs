@@ -9,6 +9,9 @@ use std::fmt;
 
 /// Deepest nesting accepted, as serde_json's default.
 const MAX_DEPTH: usize = 128;
+/// Most members of one object: repeated keys are looked for by comparing each
+/// key with those before it, which must stay quick on any input.
+const MAX_MEMBERS: usize = 4096;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
@@ -214,6 +217,12 @@ impl Reader<'_> {
                 return Err(self.error("expected a key in quotes"));
             }
             let key_at = self.at;
+            if members.len() == MAX_MEMBERS {
+                return Err(SyntaxError {
+                    reason: "an object has more than 4096 members",
+                    at: key_at,
+                });
+            }
             let key = self.string()?;
             if members.iter().any(|(k, _)| *k == key) {
                 return Err(SyntaxError {
@@ -480,5 +489,25 @@ mod tests {
     fn errors_say_where() {
         let error = parse("{\"a\": [1, 2,, 3]}").unwrap_err();
         assert_eq!(error.to_string(), "expected a value at byte 12");
+    }
+
+    #[test]
+    fn an_object_of_too_many_members_is_refused_quickly() {
+        let object = |n: usize| {
+            let members: Vec<String> = (0..n).map(|i| format!("\"k{i}\":0")).collect();
+            format!("{{{}}}", members.join(","))
+        };
+        assert_eq!(
+            parse(&object(4096)).unwrap().as_object().unwrap().len(),
+            4096
+        );
+        // 100,000 keys took seconds when every key was compared with all before it.
+        let started = std::time::Instant::now();
+        let error = parse(&object(100_000)).unwrap_err().to_string();
+        assert!(
+            error.starts_with("an object has more than 4096 members"),
+            "{error}"
+        );
+        assert!(started.elapsed().as_secs_f64() < 5.0);
     }
 }

@@ -79,6 +79,13 @@ pub fn evaluate(
     if let Some(contraction) = model.config().objective.contraction {
         penalty += contraction_penalty(model, &trace, contraction.weight as f32, None).0;
     }
+    if !penalty.is_finite() {
+        // The contraction's squared weights of the first layer passed f32.
+        return Err(Error::Overflow {
+            op: "evaluate",
+            layer: 0,
+        });
+    }
     Ok(Parts {
         reconstruction,
         penalty,

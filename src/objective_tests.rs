@@ -458,3 +458,28 @@ fn multimodal_loss_is_the_weighted_sum_of_the_blocks() {
         "{value} vs {mse} + 0.7·{ce}"
     );
 }
+
+#[test]
+fn a_contraction_penalty_past_f32_is_an_overflow_error() {
+    let objective = Objective {
+        contraction: Some(Contraction { weight: 1.0 }),
+        ..Objective::default()
+    };
+    let mut m = model(
+        vec![layer(3, Activation::Sigmoid)],
+        vec![layer(5, Activation::Sigmoid)],
+        objective,
+        4,
+    );
+    let x = Array2::zeros((2, 5));
+    assert!(evaluate(&m, x.view(), x.view()).is_ok());
+    // Squared, 2e19 passes f32's 3.4e38; the forward sums (of zeros) do not.
+    m.layers_mut()[0].weight.fill(2e19);
+    assert_eq!(
+        evaluate(&m, x.view(), x.view()).unwrap_err(),
+        Error::Overflow {
+            op: "evaluate",
+            layer: 0
+        }
+    );
+}

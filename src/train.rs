@@ -165,7 +165,7 @@ impl Trainer {
         let (target, changed) = self.next_batch();
         let input = changed.as_ref().unwrap_or(&target);
         let (parts, grads) = gradient(&self.model, input.view(), target.view());
-        if !parts.total().is_finite() || !all_finite(&grads) {
+        if !parts.total().is_finite() || !usable(&grads) {
             let (rng, cursor, order) = saved;
             (self.rng, self.cursor) = (rng, cursor);
             if let Some(order) = order {
@@ -250,12 +250,19 @@ fn check_probability_blocks(model: &Autoencoder, data: &Array2<f32>) -> Result<(
     Ok(())
 }
 
-/// Whether every value of every gradient is finite.
-fn all_finite(grads: &[Grad]) -> bool {
-    let finite = |values: Option<&[f32]>| values.is_some_and(crate::error::all_finite);
+/// Largest gradient value a step applies. With learning rates of at most 10,
+/// an update then stays far inside f32, and so does Adam's g² (which would
+/// pass 3.4e38 from about 1.8e19 on, and freeze the weight it belongs to).
+const MAX_GRADIENT: f32 = 1e18;
+
+/// Whether every value of every gradient is finite and below MAX_GRADIENT.
+fn usable(grads: &[Grad]) -> bool {
+    let usable = |values: Option<&[f32]>| {
+        values.is_some_and(|values| crate::error::all_below(values, MAX_GRADIENT))
+    };
     grads
         .iter()
-        .all(|g| finite(g.weight.as_slice()) && finite(g.bias.as_slice()))
+        .all(|g| usable(g.weight.as_slice()) && usable(g.bias.as_slice()))
 }
 
 /// The objective of `model` on clean data `[n, input_size]` (no corruption),
@@ -345,24 +352,70 @@ mod tests {
     }
 
     #[test]
-    fn all_finite_finds_any_nan_or_infinity() {
+    fn usable_finds_any_nan_infinity_or_huge_value() {
         let grads = |value: f32, at: usize| {
-            let mut weight = Array2::from_elem((3, 5), -f32::MAX);
+            let mut weight = Array2::from_elem((3, 5), -9.9e17f32);
             weight[[at / 5, at % 5]] = value;
             vec![Grad {
                 weight,
                 bias: ndarray::Array1::from_elem(2, f32::MIN_POSITIVE),
             }]
         };
-        assert!(all_finite(&grads(f32::MAX, 7)));
-        for bad in [f32::NAN, -f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+        assert!(usable(&grads(9.9e17, 7)));
+        for bad in [
+            f32::NAN,
+            -f32::NAN,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            1e18,
+            -f32::MAX,
+        ] {
             for at in [0, 7, 14] {
-                assert!(!all_finite(&grads(bad, at)), "{bad} at {at}");
+                assert!(!usable(&grads(bad, at)), "{bad} at {at}");
             }
         }
         let mut bias_bad = grads(0.0, 0);
         bias_bad[0].bias[1] = f32::NAN;
-        assert!(!all_finite(&bias_bad));
+        assert!(!usable(&bias_bad));
+    }
+
+    #[test]
+    fn a_gradient_too_large_to_apply_stops_the_step() {
+        // Identity layers on data of 1e19: finite sums, a gradient far past
+        // MAX_GRADIENT. Applied, SGD would make the weights infinite.
+        let config = crate::config::ModelConfig {
+            input_size: 8,
+            encoder: vec![crate::config::LayerSpec {
+                units: 4,
+                activation: crate::Activation::Identity,
+            }],
+            decoder: vec![crate::config::LayerSpec {
+                units: 8,
+                activation: crate::Activation::Identity,
+            }],
+            init: Default::default(),
+            seed: 1,
+            objective: Default::default(),
+            modalities: Vec::new(),
+        };
+        let sgd = TrainConfig {
+            batch_size: 4,
+            optimizer: OptimizerConfig::Sgd {
+                learning_rate: 10.0,
+                momentum: 0.0,
+                weight_decay: 0.0,
+            },
+            ..Default::default()
+        };
+        let model = Autoencoder::new(config).unwrap();
+        let mut t = Trainer::new(model.clone(), &[1e19; 32], sgd).unwrap();
+        let error = t.step(1).unwrap_err();
+        assert!(
+            matches!(error, Error::NonFiniteLoss { step: 1, .. }),
+            "{error:?}"
+        );
+        assert!(error.to_string().contains("too large to apply"), "{error}");
+        assert_eq!(t.model(), &model);
     }
 
     #[test]
