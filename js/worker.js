@@ -125,6 +125,7 @@ async function probe(job, state) {
   if (job.modelBytes) {
     const model = Autoencoder.fromBytes(job.modelBytes);
     try {
+      checkPairing(model, job.pairing);
       if (!job.pairing && model.inputSize !== 784) {
         throw new Error(`the model takes ${model.inputSize} values, not a 28×28 digit: `
           + 'give the job the pairing it was trained on');
@@ -153,16 +154,27 @@ async function probe(job, state) {
   }
 }
 
+/**
+ * Throws unless the model's modalities are those of `pairing` (none without
+ * one): a plain model of 784 values would otherwise take the halves pairing's
+ * reordered pixels without a word.
+ */
+function checkPairing(model, pairing) {
+  const list = (modalities) => modalities.map(({ name, size }) => `${name} ${size}`).join(', ');
+  const has = list(model.modalities());
+  const wants = pairing ? list(pairingModalities(pairing)) : '';
+  if (has === wants) return;
+  throw new Error(pairing
+    ? `the '${pairing}' pairing gives the modalities ${wants}, but the model has `
+      + `${has || 'none (a model of plain digits)'}; its config needs the pairing's modalities`
+    : `the model has the modalities ${has}: give the job the pairing it was trained on`);
+}
+
 /** A trainer over `images`, starting from the job's model bytes or config. */
 function makeTrainer(job, images) {
   const model = startingModel(job);
   try {
-    const width = job.pairing
-      && pairingModalities(job.pairing).reduce((sum, modality) => sum + modality.size, 0);
-    if (width && width !== model.inputSize) {
-      throw new Error(`the '${job.pairing}' pairing gives ${width} values per digit, but `
-        + `this model takes ${model.inputSize} (its config needs the pairing's modalities)`);
-    }
+    if (!job.images) checkPairing(model, job.pairing);
     return new Trainer(model, images, job.options ?? {});
   } finally {
     model.free();

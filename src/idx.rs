@@ -38,7 +38,11 @@ pub(crate) fn inflate(bytes: &[u8]) -> Result<Vec<u8>, Error> {
     flate2::read::MultiGzDecoder::new(bytes)
         .take(limit)
         .read_to_end(&mut plain)
-        .map_err(|e| bad(format!("the gzip stream is damaged or truncated ({e})")))?;
+        .map_err(|e| {
+            bad(format!(
+                "the gzip stream is damaged or truncated, or other bytes follow it ({e})"
+            ))
+        })?;
     if plain.len() > MAX_BYTES {
         return Err(bad(format!(
             "the data set is larger than the limit of {} MB",

@@ -92,7 +92,7 @@ impl Trainer {
         }
         model.require_decoder("train")?;
         let data = Autoencoder::batch_view("training data", data, model.input_size())?.to_owned();
-        check_probability_blocks(&model, &data)?;
+        check_probability_blocks("train", &model, data.view())?;
         let optimizer = Optimizer::new(config.optimizer, model.layers())?;
         Ok(Trainer {
             model,
@@ -224,17 +224,21 @@ impl Trainer {
 
 /// Refuses data outside `[0, 1]` in a block whose loss reads it as
 /// probabilities (`bce`, `crossEntropy`): the loss would be meaningless there.
-fn check_probability_blocks(model: &Autoencoder, data: &Array2<f32>) -> Result<(), Error> {
+fn check_probability_blocks(
+    op: &'static str,
+    model: &Autoencoder,
+    data: ArrayView2<f32>,
+) -> Result<(), Error> {
     for block in model.config().blocks() {
         if !matches!(block.loss, Loss::Bce | Loss::CrossEntropy) {
             continue;
         }
         let range = block.range();
         for (r, row) in data.rows().into_iter().enumerate() {
-            let values = &row.as_slice().expect("standard layout")[range.clone()];
+            let values = row.slice(ndarray::s![range.clone()]);
             if let Some(j) = values.iter().position(|v| !(0.0..=1.0).contains(v)) {
                 return Err(Error::argument(
-                    "train",
+                    op,
                     "data",
                     format!(
                         "holds {} at row {r}, column {}, outside [0, 1] where the {} loss \
@@ -270,6 +274,7 @@ fn usable(grads: &[Grad]) -> bool {
 pub fn evaluate_dataset(model: &Autoencoder, data: &[f32]) -> Result<Parts, Error> {
     model.require_decoder("evaluate a reconstruction loss")?;
     let view = Autoencoder::batch_view("evaluate", data, model.input_size())?;
+    check_probability_blocks("evaluate", model, view)?;
     let mut sum = Parts::default();
     for chunk in view.axis_chunks_iter(ndarray::Axis(0), 1000) {
         let parts = crate::objective::evaluate(model, chunk, chunk)?;
@@ -501,6 +506,11 @@ mod tests {
         let mut data = toy_data(6, 12);
         assert!(Trainer::new(model.clone(), &data, TrainConfig::default()).is_ok());
         data[2 * 12 + 5] = 1.5;
+        let evaluated = evaluate_dataset(&model, &data).unwrap_err().to_string();
+        assert!(
+            evaluated.starts_with("evaluate: `data` holds 1.5 at row 2"),
+            "{evaluated}"
+        );
         let message = Trainer::new(model, &data, TrainConfig::default())
             .unwrap_err()
             .to_string();

@@ -331,6 +331,32 @@ test('a TrainingWorker whose script cannot load fails every job at once, never h
   await page.close();
 });
 
+test('a TrainingWorker refuses a pairing that is not the model\'s, instead of scrambling its input', async () => {
+  const page = await context.newPage();
+  await page.goto(`${base}/${[...pages.values()][0]}`);
+  const outcomes = await page.evaluate(async () => {
+    const { TrainingWorker } = await import('./node_modules/autoencoder-lab/index.js');
+    const worker = new TrainingWorker();
+    const bytes = async (name) => {
+      const url = `./node_modules/autoencoder-lab/models/${name}.safetensors`;
+      return new Uint8Array(await (await fetch(url)).arrayBuffer());
+    };
+    const outcome = (promise) => promise.then(() => 'resolved', (error) => error.message);
+    const outcomes = [
+      // A plain model of 784 values would take the halves' reordered pixels.
+      await outcome(worker.probe({ modelBytes: await bytes('undercomplete'), pairing: 'halves', perClass: [10] })),
+      await outcome(worker.probe({ modelBytes: await bytes('halves'), perClass: [10] })),
+      await outcome(worker.train({ modelBytes: await bytes('undercomplete'), pairing: 'halves', epochs: 0.01 })),
+    ];
+    worker.terminate();
+    return outcomes;
+  });
+  assert.match(outcomes[0], /the 'halves' pairing gives the modalities left 392, right 392, but the model has none/);
+  assert.match(outcomes[1], /the model has the modalities left 392, right 392: give the job the pairing/);
+  assert.match(outcomes[2], /the 'halves' pairing gives the modalities/);
+  await page.close();
+});
+
 test('wrong attributes are named in the widgets, not found out at the first retrain', async () => {
   const page = await context.newPage();
   const errors = [];
