@@ -50,8 +50,9 @@ export function initOnce(initWasm, defaultUrl) {
   return init;
 }
 
-/** Deepest nesting of an argument's objects that the package copies in. */
+/** Deepest nesting of an argument's objects that the package copies in, and most objects. */
 const DEPTH = 32;
+const OBJECTS = 100_000;
 
 /** Each object the glue made, with its class: only these pass as the package's objects. */
 const GENUINE = new WeakMap();
@@ -66,9 +67,10 @@ const article = (kind) => (/^[AEIOU]/.test(kind) ? 'an' : 'a');
 /**
  * `value` as plain data for wasm: objects and arrays copied (each property read
  * once, here), a typed array as a fresh view (an array inside an object), the
- * package's objects as they are; no functions, holes, ArrayBuffers or cycles.
+ * package's objects as they are; no functions, holes, ArrayBuffers or cycles,
+ * and no more than OBJECTS objects (shared ones count each time they are met).
  */
-function plain(value, what, depth) {
+function plain(value, what, depth, seen = { objects: 0 }) {
   if (typeof value === 'function') throw new Error(`${what} holds a function, where only data belongs`);
   if (value === null || typeof value !== 'object') return value;
   const kind = typeOf.call(value);
@@ -80,7 +82,8 @@ function plain(value, what, depth) {
     throw new Error(`${what} is an ArrayBuffer: pass a typed array over it (new Uint8Array(buffer))`);
   }
   if (depth >= DEPTH) throw new Error(`${what} is nested more than ${DEPTH} levels deep, or contains itself`);
-  const copy = (item) => plain(item, what, depth + 1);
+  if (++seen.objects > OBJECTS) throw new Error(`${what} holds more than ${OBJECTS} objects`);
+  const copy = (item) => plain(item, what, depth + 1, seen);
   if (kind || Array.isArray(value)) {
     const length = kind ? lengthOf.call(value) : value.length;
     for (let i = 0; i < length; i++) {

@@ -925,6 +925,10 @@ describe('live wasm objects', () => {
       assertError(() => presetConfig('denoising', { corruption: sneaky }),
         /^invalid preset options: `corruption`/);
     }
+    // Shared, not cyclic: 2^30 paths through 31 objects.
+    let shared = { x: 1 };
+    for (let i = 0; i < 30; i++) shared = { a: shared, b: shared };
+    assertError(() => presetConfig('sparse', { hidden: shared }), /argument 2 holds more than 100000 objects/);
     const sparse = [];
     sparse[1e9] = 1;
     assertError(() => presetConfig('sparse', { hidden: sparse }), /argument 2 is an array with holes/);
