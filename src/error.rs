@@ -25,8 +25,8 @@ pub enum Error {
     /// A sum inside the model passed the range of f32 (about ±3.4e38), in
     /// layer `layer` (counted from 0 over encoder and decoder).
     Overflow { op: &'static str, layer: usize },
-    /// Training produced a loss or gradient that is not finite; the weights
-    /// are those from before that step.
+    /// Training produced a loss or gradient that is not finite, or a gradient
+    /// too large to apply; the trainer is as it was before that step.
     NonFiniteLoss { step: u64, loss: f64 },
     /// A model file cannot be read.
     ModelFile(String),
