@@ -54,14 +54,22 @@ impl Digits {
     /// it: 1.6 MB instead of 7.9), checking its magic, sizes and length.
     pub fn parse(bytes: &[u8]) -> Result<Digits, Error> {
         #[cfg(feature = "training")]
-        let plain;
-        #[cfg(feature = "training")]
-        let bytes = if bytes.starts_with(&[0x1f, 0x8b]) {
-            plain = crate::idx::inflate(bytes)?;
-            &plain[..]
-        } else {
-            bytes
-        };
+        if bytes.starts_with(&[0x1f, 0x8b]) {
+            // The inflated file becomes the pixels in place, without a copy.
+            let mut plain = crate::idx::inflate(bytes)?;
+            let mut digits = Digits::parse_header(&plain)?;
+            plain.drain(..HEADER + digits.labels.len());
+            digits.pixels = plain;
+            return Ok(digits);
+        }
+        let mut digits = Digits::parse_header(bytes)?;
+        digits.pixels = bytes[HEADER + digits.labels.len()..].to_vec();
+        Ok(digits)
+    }
+
+    /// A file's sizes and labels, after checking them and its length; the
+    /// pixels are left empty.
+    fn parse_header(bytes: &[u8]) -> Result<Digits, Error> {
         let bad = |reason: String| Error::DataFile(reason);
         if bytes.len() < HEADER || &bytes[..4] != MAGIC {
             return Err(bad("not a digits file (missing the 'AEDG' header)".into()));
@@ -91,7 +99,7 @@ impl Digits {
             cols,
             train_count,
             labels,
-            pixels: bytes[HEADER + count..].to_vec(),
+            pixels: Vec::new(),
         })
     }
 
@@ -386,6 +394,14 @@ mod tests {
         };
         let bytes = digits.to_bytes();
         assert_eq!(Digits::parse(&gzip(&bytes)).unwrap(), digits);
+        // A gzip magic with too little after it (no size at the end to read).
+        for short in [
+            &[0x1f, 0x8b][..],
+            &[0x1f, 0x8b, 0x08],
+            &[0x1f, 0x8b, 0x08, 0, 0],
+        ] {
+            assert!(Digits::parse(short).is_err());
+        }
 
         // A cut stream, and a whole stream of a cut file, say which.
         let packed = gzip(&bytes);
