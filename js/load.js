@@ -67,7 +67,8 @@ const article = (kind) => (/^[AEIOU]/.test(kind) ? 'an' : 'a');
 /**
  * `value` as plain data for wasm: objects and arrays copied (each property read
  * once, here), a typed array as a fresh view (an array inside an object), the
- * package's objects as they are; no functions, holes, ArrayBuffers or cycles,
+ * package's objects as they are; no functions, holes, ArrayBuffers, cycles or
+ * objects of other kinds (a Map, a class's object),
  * and no more than OBJECTS objects (shared ones count each time they are met).
  */
 function plain(value, what, depth, seen = { objects: 0 }) {
@@ -80,6 +81,12 @@ function plain(value, what, depth, seen = { objects: 0 }) {
   if (GENUINE.has(value)) return value;
   if (value instanceof ArrayBuffer) {
     throw new Error(`${what} is an ArrayBuffer: pass a typed array over it (new Uint8Array(buffer))`);
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (!kind && !Array.isArray(value) && proto !== null && Object.getPrototypeOf(proto) !== null) {
+    // A Map, a Date or a class's object: what wasm would read is not what it holds.
+    const made = value.constructor?.name ?? 'object';
+    throw new Error(`${what} is ${article(made)} ${made}, not a plain object: write its fields out ({ ... })`);
   }
   if (depth >= DEPTH) throw new Error(`${what} is nested more than ${DEPTH} levels deep, or contains itself`);
   if (++seen.objects > OBJECTS) throw new Error(`${what} holds more than ${OBJECTS} objects`);

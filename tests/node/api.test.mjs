@@ -929,6 +929,11 @@ describe('live wasm objects', () => {
     let shared = { x: 1 };
     for (let i = 0; i < 30; i++) shared = { a: shared, b: shared };
     assertError(() => presetConfig('sparse', { hidden: shared }), /argument 2 holds more than 100000 objects/);
+    // Options wasm would read as something else than they hold.
+    assertError(() => new Trainer(model, x, new Map([['batchSize', 2]])),
+      /^new Trainer: argument 3 is a Map, not a plain object/);
+    class Options { get batchSize() { return 2; } }
+    assertError(() => new Trainer(model, x, new Options()), /argument 3 is an Options, not a plain object/);
     const sparse = [];
     sparse[1e9] = 1;
     assertError(() => presetConfig('sparse', { hidden: sparse }), /argument 2 is an array with holes/);
