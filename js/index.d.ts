@@ -370,7 +370,7 @@ export interface TrainingJob {
   pairing?: Pairing;
   steps?: number; // total steps to run (or use epochs)
   epochs?: number;
-  /** Steps per chunk between progress messages; default 20. */
+  /** Steps per chunk between progress messages (pause and cancel wait for its end); 1 to 1000, default 20. */
   chunk?: number;
 }
 

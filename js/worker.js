@@ -22,6 +22,8 @@ import {
 } from './index.js';
 
 const DEFAULT_CHUNK = 20;
+/** Most steps per chunk: pause and cancel are answered between chunks. */
+const MAX_CHUNK = 1000;
 
 /** The running job: `{ id, paused, cancelled, wake }`, where `wake` ends a pause. */
 let current = null;
@@ -200,8 +202,8 @@ function totalSteps(job, stepsPerEpoch) {
 
 function chunkSize(job) {
   const chunk = job.chunk ?? DEFAULT_CHUNK;
-  if (!Number.isFinite(chunk) || chunk < 1) {
-    throw new Error(`job.chunk must be a number >= 1, got ${chunk}`);
+  if (!(chunk >= 1 && chunk <= MAX_CHUNK)) {
+    throw new Error(`job.chunk must be a number from 1 to ${MAX_CHUNK}, got ${chunk}`);
   }
   return Math.floor(chunk);
 }

@@ -331,7 +331,7 @@ test('a TrainingWorker whose script cannot load fails every job at once, never h
   await page.close();
 });
 
-test('a TrainingWorker refuses a pairing that is not the model\'s, instead of scrambling its input', async () => {
+test('a TrainingWorker refuses a pairing that is not the model\'s, and chunks too long to cancel', async () => {
   const page = await context.newPage();
   await page.goto(`${base}/${[...pages.values()][0]}`);
   const outcomes = await page.evaluate(async () => {
@@ -347,6 +347,8 @@ test('a TrainingWorker refuses a pairing that is not the model\'s, instead of sc
       await outcome(worker.probe({ modelBytes: await bytes('undercomplete'), pairing: 'halves', perClass: [10] })),
       await outcome(worker.probe({ modelBytes: await bytes('halves'), perClass: [10] })),
       await outcome(worker.train({ modelBytes: await bytes('undercomplete'), pairing: 'halves', epochs: 0.01 })),
+      // Pause and cancel wait for the end of a chunk.
+      await outcome(worker.train({ modelBytes: await bytes('undercomplete'), epochs: 0.01, chunk: 1e6 })),
     ];
     worker.terminate();
     return outcomes;
@@ -354,6 +356,7 @@ test('a TrainingWorker refuses a pairing that is not the model\'s, instead of sc
   assert.match(outcomes[0], /the 'halves' pairing gives the modalities left 392, right 392, but the model has none/);
   assert.match(outcomes[1], /the model has the modalities left 392, right 392: give the job the pairing/);
   assert.match(outcomes[2], /the 'halves' pairing gives the modalities/);
+  assert.match(outcomes[3], /job.chunk must be a number from 1 to 1000, got 1000000/);
   await page.close();
 });
 
