@@ -104,10 +104,21 @@ fn non_number_field(json: &serde_json::Value, path: &str) -> Option<(String, Str
 /// ` at line 1 column 2` position, which mean nothing for a JS object.
 fn clean(message: String) -> String {
     let message = message.trim_start_matches("Error: ");
-    match message.find(" at line ") {
-        Some(at) => message[..at].to_string(),
-        None => message.to_string(),
-    }
+    let message = match message.find(" at line ") {
+        Some(at) => &message[..at],
+        None => message,
+    };
+    // Rust's names of number types, in words a JS user reads.
+    [
+        ("expected usize", "expected a whole number, 0 or more"),
+        ("expected u64", "expected a whole number, 0 or more"),
+        ("expected u32", "expected a whole number, 0 or more"),
+        ("expected f64", "expected a number"),
+        ("expected f32", "expected a number"),
+        ("floating point `", "the number `"),
+    ]
+    .iter()
+    .fold(message.to_string(), |text, (rust, words)| text.replace(rust, words))
 }
 
 pub(super) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
