@@ -609,6 +609,9 @@ describe('bad input throws an Error naming the problem', () => {
     assertError(train({ batchSize: 1e6 }), /batchSize/);
 
     assertError(() => presetConfig('sparse', { weight: -1 }), /objective\.sparsity\.weight/);
+    // Number types in words, not Rust's names (usize, u64).
+    assertError(() => presetConfig('sparse', { seed: 1.5 }),
+      /`seed`: invalid type: the number `1\.5`, expected a whole number, 0 or more$/);
     assertError(() => presetConfig('contractive', { weight: -0.01 }),
       /objective\.contraction\.weight/);
     assertError(() => presetConfig('undercomplete', { codeSize: 0 }), /encoder\[0\]\.units/);
