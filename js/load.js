@@ -42,7 +42,8 @@ export function initOnce(initWasm, defaultUrl) {
       init.ready = true;
     })().catch((error) => {
       loading = null;
-      throw error;
+      const from = typeof source === 'string' || source instanceof URL ? ` from ${source}` : '';
+      throw new Error(`init: could not load the wasm module${from} (${error.message})`, { cause: error });
     });
     return loading;
   };

@@ -864,6 +864,21 @@ describe('live wasm objects', () => {
     assert.match(after, /^Error: Autoencoder.encode: the wasm module stopped \(earlier: unreachable/);
   });
 
+  test('init() that cannot load the module says so in an Error, and may be tried again', async () => {
+    const index = new URL('index.js', PKG).href;
+    const script = `const p = await import(${JSON.stringify(index)});
+      for (const source of [new Uint8Array([0, 97, 115, 109]), 'no-such.wasm', undefined]) {
+        try { await p.init(source); console.log('loaded'); }
+        catch (e) { console.log(\`\${e.constructor.name}: \${e.message}\`); }
+      }`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    const [bytes, missing, fine] = run.stdout.trim().split('\n');
+    assert.match(bytes, /^Error: init: could not load the wasm module \(.*\)$/);
+    assert.match(missing, /^Error: init: could not load the wasm module from no-such.wasm \(ENOENT/);
+    assert.equal(fine, 'loaded');
+  });
+
   test('a call before init() throws an Error saying to call init()', () => {
     const index = new URL('index.js', PKG).href;
     const calls = [
