@@ -118,7 +118,9 @@ fn clean(message: String) -> String {
         ("floating point `", "the number `"),
     ]
     .iter()
-    .fold(message.to_string(), |text, (rust, words)| text.replace(rust, words))
+    .fold(message.to_string(), |text, (rust, words)| {
+        text.replace(rust, words)
+    })
 }
 
 pub(super) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
