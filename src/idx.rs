@@ -35,11 +35,15 @@ pub(crate) fn inflate(bytes: &[u8]) -> Result<Vec<u8>, Error> {
     }
     // A gzip file ends with its (last member's) size: room for that at once
     // spares the doubling of a growing buffer and the memory it would keep.
-    // Only a hint (a damaged or hostile file may claim anything): at most 32 MB.
+    // Only a hint, since a damaged or hostile file may claim anything: never
+    // more than deflate can expand these bytes to (1,032 times), nor 32 MB.
     let size_hint = bytes.len().checked_sub(4).map_or(0, |at| {
         u32::from_le_bytes(bytes[at..].try_into().expect("4 bytes")) as usize
     });
-    let mut plain = Vec::with_capacity(size_hint.min(32 << 20));
+    let room = size_hint
+        .min(bytes.len().saturating_mul(1032))
+        .min(32 << 20);
+    let mut plain = Vec::with_capacity(room);
     let limit = MAX_BYTES as u64 + 1;
     flate2::read::MultiGzDecoder::new(bytes)
         .take(limit)
