@@ -152,10 +152,15 @@ pub fn load(bytes: &[u8]) -> Result<Autoencoder, Error> {
     }
 
     let mut layers = Vec::with_capacity(shapes.len());
+    // Where each tensor's bytes lie in the data, and its name.
+    let mut ranges = Vec::with_capacity(2 * shapes.len());
     for (name, &(inputs, spec)) in names.iter().zip(&shapes) {
         let weight_name = format!("{name}.weight");
-        let weight = read_tensor(header, data, &weight_name, &[spec.units, inputs])?;
-        let bias = read_tensor(header, data, &format!("{name}.bias"), &[spec.units])?;
+        let (weight, at) = read_tensor(header, data, &weight_name, &[spec.units, inputs])?;
+        ranges.push((at, weight_name));
+        let bias_name = format!("{name}.bias");
+        let (bias, at) = read_tensor(header, data, &bias_name, &[spec.units])?;
+        ranges.push((at, bias_name));
         layers.push(Dense {
             weight: Array2::from_shape_vec((spec.units, inputs), weight).expect("shape checked"),
             bias: Array1::from(bias),
@@ -165,22 +170,12 @@ pub fn load(bytes: &[u8]) -> Result<Autoencoder, Error> {
     // Safetensors lays its tensors out one after the other, from the start
     // of the data to its end: no overlaps, no holes. (Each range was checked
     // to lie inside the data when its tensor was read.)
-    let mut ranges: Vec<(u64, u64, &str)> = expected
-        .iter()
-        .filter_map(|n| {
-            let offsets = header.get(n)?.get("data_offsets")?.as_array()?;
-            Some((
-                offsets.first()?.as_u64()?,
-                offsets.get(1)?.as_u64()?,
-                n.as_str(),
-            ))
-        })
-        .collect();
     let mut at = 0;
     // In order of their starts; a selection, since a library sort would add
     // kilobytes to the inference build for a handful of tensors.
-    while let Some(first) = (0..ranges.len()).min_by_key(|&i| ranges[i].0) {
-        let (start, end, name) = ranges.swap_remove(first);
+    while let Some(first) = (0..ranges.len()).min_by_key(|&i| ranges[i].0.start) {
+        let (range, name) = ranges.swap_remove(first);
+        let (start, end) = (range.start, range.end);
         if start != at {
             return Err(bad(format!(
                 "tensor `{name}` starts at byte {start} of the data, not at {at} where the one \
@@ -189,10 +184,10 @@ pub fn load(bytes: &[u8]) -> Result<Autoencoder, Error> {
         }
         at = end;
     }
-    if at != data.len() as u64 {
+    if at != data.len() {
         return Err(bad(format!(
             "{} byte(s) follow the last tensor: the file is not one whole safetensors file",
-            data.len() as u64 - at
+            data.len() - at
         )));
     }
     Autoencoder::from_layers(config, layers)
@@ -244,13 +239,14 @@ fn read_config(header: &Object) -> Result<ModelConfig, Error> {
     Ok(config)
 }
 
-/// A float32 tensor's values, after checking its dtype, shape and offsets.
+/// A float32 tensor's values, after checking its dtype, shape and offsets,
+/// and where they lie in `data`.
 fn read_tensor(
     header: &Object,
     data: &[u8],
     name: &str,
     shape: &[usize],
-) -> Result<Vec<f32>, Error> {
+) -> Result<(Vec<f32>, std::ops::Range<usize>), Error> {
     let info = header
         .get(name)
         .ok_or_else(|| bad(format!("tensor `{name}` is missing")))?;
@@ -310,7 +306,7 @@ fn read_tensor(
             "tensor `{name}` holds a NaN or infinity at index {i}"
         )));
     }
-    Ok(values)
+    Ok((values, start..end))
 }
 
 #[cfg(test)]
