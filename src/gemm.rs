@@ -20,6 +20,8 @@
 //! layer, a batch of pixels), the wasm kernel skips the steps at which a
 //! block's values of it are all zero. The native build does not: its figures
 //! in the benchmark are those of matrixmultiply doing every step.
+//!
+//! Inference has kernels of its own, never fused: [`crate::inference`].
 
 use ndarray::{ArrayView2, ArrayViewMut2};
 
@@ -80,21 +82,6 @@ pub fn gemm_with(
     }
 }
 
-/// `c ← c + a b` for inference on wasm: each value of `c` gets its terms
-/// added onto it one after the other, in order of the inner index. The sum
-/// of a row of `c` therefore does not depend on the other rows, and a sample
-/// gives the same bits alone or in any batch. Steps where a block of `a` is
-/// zero are skipped (adding zero changes nothing). Never fused, so every
-/// build (and the native loop) gives the same bits.
-///
-/// # Panics
-/// If the shapes do not fit (a bug in the caller, not bad input).
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-pub fn accumulate(c: &mut ArrayViewMut2<f32>, a: &ArrayView2<f32>, b: &ArrayView2<f32>) {
-    check_shapes("accumulate", a, b, c);
-    wasm::accumulate(c, a, b);
-}
-
 /// Panics unless `a: [m, k]`, `b: [k, n]` and `c: [m, n]` fit.
 fn check_shapes(op: &str, a: &ArrayView2<f32>, b: &ArrayView2<f32>, c: &ArrayViewMut2<f32>) {
     assert!(
@@ -149,42 +136,23 @@ mod wasm {
             c.mapv_inplace(|old| if beta == 0.0 { 0.0 } else { beta * old });
             return;
         }
-        blocks::<true>(a, b, c, zeros, Output::Scaled { alpha, beta });
-    }
-
-    pub fn accumulate(c: &mut ArrayViewMut2<f32>, a: &ArrayView2<f32>, b: &ArrayView2<f32>) {
-        if a.ncols() > 0 {
-            // Unfused: the same bits in every build, and as natively.
-            blocks::<false>(a, b, c, Zeros::Left, Output::Onto);
-        }
-    }
-
-    /// How a block of `a b` meets `c`.
-    #[derive(Clone, Copy)]
-    enum Output {
-        /// `c ← α a b + β c`.
-        Scaled { alpha: f32, beta: f32 },
-        /// Each value's terms added onto `c`'s, one after the other.
-        Onto,
+        blocks(a, b, c, zeros, alpha, beta);
     }
 
     /// `a b` block by block into `c` (`a.ncols() > 0`).
-    fn blocks<const FUSED: bool>(
+    fn blocks(
         a: &ArrayView2<f32>,
         b: &ArrayView2<f32>,
         c: &mut ArrayViewMut2<f32>,
         zeros: Zeros,
-        output: Output,
+        alpha: f32,
+        beta: f32,
     ) {
         let (m, k) = a.dim();
         let n = b.ncols();
         if m == 0 || n == 0 {
             return;
         }
-        let beta = match output {
-            Output::Scaled { beta, .. } => beta,
-            Output::Onto => 1.0,
-        };
         let c_unit_columns = c.strides()[1] == 1 && c.strides()[0] > 0;
         let c_row = c.strides()[0].max(0) as usize;
         // Views with negative or zero strides (never made by training) are
@@ -261,8 +229,7 @@ mod wasm {
                         });
                         let full = rows == MR && cols == NR && c_unit_columns;
                         let mut block = [0.0f32; MR * NR];
-                        let reads_c = matches!(output, Output::Onto) || beta != 0.0;
-                        if !full && reads_c {
+                        if !full && beta != 0.0 {
                             for i in 0..rows {
                                 let row = c.row(i0 + i);
                                 let values = row.slice(ndarray::s![j0..j0 + cols]);
@@ -291,19 +258,13 @@ mod wasm {
                             match list {
                                 Some(list) => {
                                     let listed = list.iter().map(|&step| step as usize);
-                                    kernel::<FUSED>(
-                                        listed, a_rows, a_step, b_panel, b_step, out, output,
+                                    kernel(
+                                        listed, a_rows, a_step, b_panel, b_step, out, alpha, beta,
                                     )
                                 }
-                                None => kernel::<FUSED>(
-                                    0..k,
-                                    a_rows,
-                                    a_step,
-                                    b_panel,
-                                    b_step,
-                                    out,
-                                    output,
-                                ),
+                                None => {
+                                    kernel(0..k, a_rows, a_step, b_panel, b_step, out, alpha, beta)
+                                }
                             }
                         }
                         if !full {
@@ -382,71 +343,60 @@ mod wasm {
     /// One block of `c` (four rows of `a`, one panel of `b`) over `steps`
     /// (all `k` of them, or those a list keeps): the 4 × 8 block lives in
     /// eight registers; each step loads two vectors of `b`, broadcasts four
-    /// values of `a`, and does eight multiply-adds. `out` holds the block's
-    /// rows: read first for [`Output::Onto`], written at the end.
+    /// values of `a`, and does eight multiply-adds. The block is then
+    /// scaled and written to `out`'s rows (which are read first if `β ≠ 0`).
     ///
     /// # Safety
     /// Each of `a` must point at `k` readable values `a_step` apart, `b` at
     /// `k` runs of NR readable values `b_step` apart, and each of `out` at NR
     /// values to read and write; every step is below `k`.
     #[inline(never)]
+    #[allow(clippy::too_many_arguments)]
     #[cfg_attr(feature = "relaxed-simd", target_feature(enable = "relaxed-simd"))]
-    unsafe fn kernel<const FUSED: bool>(
+    unsafe fn kernel(
         steps: impl Iterator<Item = usize>,
         a: [*const f32; MR],
         a_step: usize,
         b: *const f32,
         b_step: usize,
         out: [*mut f32; MR],
-        output: Output,
+        alpha: f32,
+        beta: f32,
     ) {
         let at = |i: usize| out[i / 2].add(4 * (i % 2)) as *mut v128;
-        let mut acc: [v128; MR * 2] = match output {
-            Output::Onto => std::array::from_fn(|i| v128_load(at(i))),
-            Output::Scaled { .. } => [f32x4_splat(0.0); MR * 2],
-        };
+        let mut acc = [f32x4_splat(0.0); MR * 2];
         for step in steps {
             let b_row = b.add(step * b_step);
             let b0 = v128_load(b_row as *const v128);
             let b1 = v128_load(b_row.add(4) as *const v128);
             for i in 0..MR {
                 let ai = f32x4_splat(*a[i].add(step * a_step));
-                acc[2 * i] = multiply_add::<FUSED>(ai, b0, acc[2 * i]);
-                acc[2 * i + 1] = multiply_add::<FUSED>(ai, b1, acc[2 * i + 1]);
+                acc[2 * i] = multiply_add(ai, b0, acc[2 * i]);
+                acc[2 * i + 1] = multiply_add(ai, b1, acc[2 * i + 1]);
             }
         }
-        match output {
-            Output::Onto => {
-                for (i, value) in acc.iter().enumerate() {
-                    v128_store(at(i), *value);
-                }
-            }
-            Output::Scaled { alpha, beta } => {
-                let alpha = f32x4_splat(alpha);
-                for (i, value) in acc.iter().enumerate() {
-                    let scaled = f32x4_mul(alpha, *value);
-                    let result = if beta == 0.0 {
-                        scaled
-                    } else {
-                        f32x4_add(scaled, f32x4_mul(f32x4_splat(beta), v128_load(at(i))))
-                    };
-                    v128_store(at(i), result);
-                }
-            }
+        let alpha = f32x4_splat(alpha);
+        for (i, value) in acc.iter().enumerate() {
+            let scaled = f32x4_mul(alpha, *value);
+            let result = if beta == 0.0 {
+                scaled
+            } else {
+                f32x4_add(scaled, f32x4_mul(f32x4_splat(beta), v128_load(at(i))))
+            };
+            v128_store(at(i), result);
         }
     }
 
-    /// `a b + c`, fused when asked and built with the `relaxed-simd`
-    /// feature. The target feature is enabled here and on the kernel, not
-    /// crate-wide, so that `cfg(target_feature)` stays off for every crate
-    /// (ndarray's products) and no other code is fused.
+    /// `a b + c`, fused when built with the `relaxed-simd` feature. The
+    /// target feature is enabled here and on the kernel, not crate-wide, so
+    /// that `cfg(target_feature)` stays off for every crate (ndarray's
+    /// products) and no other code is fused.
     #[inline]
     #[cfg_attr(feature = "relaxed-simd", target_feature(enable = "relaxed-simd"))]
-    unsafe fn multiply_add<const FUSED: bool>(a: v128, b: v128, c: v128) -> v128 {
+    unsafe fn multiply_add(a: v128, b: v128, c: v128) -> v128 {
         #[cfg(feature = "relaxed-simd")]
-        if FUSED {
-            return f32x4_relaxed_madd(a, b, c);
-        }
+        return f32x4_relaxed_madd(a, b, c);
+        #[cfg(not(feature = "relaxed-simd"))]
         f32x4_add(f32x4_mul(a, b), c)
     }
 }

@@ -13,6 +13,7 @@ pub mod error;
 pub mod gemm;
 #[cfg(feature = "training")]
 pub mod idx;
+pub mod inference;
 pub mod io;
 pub mod json;
 pub mod model;

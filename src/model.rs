@@ -273,7 +273,9 @@ impl Autoencoder {
     /// summed in the order of `k` whatever the batch, so a sample gives the
     /// same bits alone or in any batch. Inputs that are exactly zero (most
     /// pixels of a digit) may be skipped, which adds nothing either way.
-    /// Training uses [`Dense::linear`] instead.
+    /// Each block of a few rows is checked and activated as soon as its sums
+    /// are done, while still in cache ([`crate::inference`]). Training uses
+    /// [`Dense::linear`] instead.
     ///
     /// A sum that overflows (∞, or NaN from ∞ − ∞) is an error rather than a
     /// result: the activations of the relaxed-SIMD module may map NaN to a
@@ -293,16 +295,22 @@ impl Autoencoder {
         let mut a = x.as_standard_layout();
         for l in layers {
             let layer = &self.layers[l];
-            // `+ 0.0` turns a bias of −0 into +0: the blocked kernel may add
-            // a zero term the sample path skips, and −0 + 0 is +0.
-            let mut z =
-                Array2::from_shape_fn((a.nrows(), layer.units()), |(_, j)| layer.bias[j] + 0.0);
-            add_product(&mut z, &a.view(), &transposed[l]);
-            if !all_finite(z.as_slice().expect("standard layout")) {
+            let mut y = vec![0.0; a.nrows() * layer.units()];
+            let x = a.as_slice().expect("standard layout");
+            let w = transposed[l].as_slice().expect("standard layout");
+            let bias = layer.bias.as_slice().expect("standard layout");
+            let finished = crate::inference::dense(x, w, bias, &mut y, |rows| {
+                all_finite(rows) && {
+                    self.activate_rows(l, rows);
+                    true
+                }
+            });
+            if !finished {
                 return Err(Error::Overflow { op, layer: l });
             }
-            self.activate_in_place(l, &mut z);
-            a = z.into();
+            a = Array2::from_shape_vec((a.nrows(), layer.units()), y)
+                .expect("rows × units values")
+                .into();
         }
         Ok(a.into_owned())
     }
@@ -316,26 +324,25 @@ impl Autoencoder {
             let zeros = if l == 0 { Zeros::Left } else { Zeros::Neither };
             let z = layer.linear_with(outputs[outputs.len() - 1].view(), zeros);
             let mut y = z.as_standard_layout().into_owned();
-            self.activate_in_place(l, &mut y);
+            self.activate_rows(l, y.as_slice_mut().expect("standard layout"));
             outputs.push(y);
             pre.push(z);
         }
         Trace { outputs, pre }
     }
 
-    /// Applies layer `l`'s activation to its pre-activation `z` (standard
-    /// layout). On the output layer, a `crossEntropy` modality's block gets
-    /// the softmax of its logits instead.
-    fn activate_in_place(&self, l: usize, z: &mut Array2<f32>) {
+    /// Applies layer `l`'s activation to `values`, whole rows of its
+    /// pre-activation `z`, row-major. On the output layer, a `crossEntropy`
+    /// modality's block gets the softmax of its logits instead.
+    fn activate_rows(&self, l: usize, values: &mut [f32]) {
         let activation = self.layers[l].activation;
         let output = l + 1 == self.layers.len() && !self.config.is_encoder_only();
         if !(output && self.config.has_softmax_output()) {
-            activation.apply_in_place(z.as_slice_mut().expect("standard layout"));
+            activation.apply_in_place(values);
             return;
         }
         let blocks = self.config.blocks();
-        for mut row in z.rows_mut() {
-            let row = row.as_slice_mut().expect("standard layout");
+        for row in values.chunks_exact_mut(self.layers[l].units()) {
             for block in &blocks {
                 let values = &mut row[block.range()];
                 match block.loss {
@@ -355,61 +362,6 @@ impl Autoencoder {
             .zip(self.config.blocks())
             .map(|(m, block)| (m.name.as_str(), block.range()))
             .collect()
-    }
-}
-
-/// `z += a · wt` for inference, each value summed onto `z`'s in order of
-/// `k`, so that a sample gives the same bits alone or in any batch. In the
-/// full wasm package four or more samples go through the blocked kernel
-/// ([`crate::gemm::accumulate`]); fewer, and every batch natively and in
-/// the inference-only build (whose download it would push past 80 KB), go
-/// sample by sample, skipping the inputs that are zero (most pixels of a
-/// digit), which adds the same terms in the same order.
-fn add_product(z: &mut Array2<f32>, a: &ArrayView2<f32>, wt: &Array2<f32>) {
-    #[cfg(all(
-        target_arch = "wasm32",
-        target_feature = "simd128",
-        feature = "training"
-    ))]
-    if a.nrows() >= 4 {
-        crate::gemm::accumulate(&mut z.view_mut(), a, &wt.view());
-        return;
-    }
-    let mut terms = Vec::new();
-    for (mut out, sample) in z.rows_mut().into_iter().zip(a.rows()) {
-        let out = out.as_slice_mut().expect("standard layout");
-        terms.clear();
-        terms.extend(
-            sample
-                .iter()
-                .copied()
-                .enumerate()
-                .filter(|&(_, x_k)| x_k != 0.0),
-        );
-        accumulate(out, &terms, |k| {
-            wt.row(k).to_slice().expect("standard layout")
-        });
-    }
-}
-
-/// `out += Σ x_k · row(k)` over `terms` (`(k, x_k)`), in the order of
-/// `terms`. Four terms share one pass over `out`; each element still adds
-/// them one after the other, so the bits are those of four separate passes.
-fn accumulate<'a>(out: &mut [f32], terms: &[(usize, f32)], row: impl Fn(usize) -> &'a [f32]) {
-    let mut groups = terms.chunks_exact(4);
-    for group in &mut groups {
-        let &[(k0, a0), (k1, a1), (k2, a2), (k3, a3)] = group else {
-            unreachable!("chunks of four")
-        };
-        // Slicing to `out`'s length lets the compiler drop bounds checks.
-        let n = out.len();
-        let (r0, r1, r2, r3) = (&row(k0)[..n], &row(k1)[..n], &row(k2)[..n], &row(k3)[..n]);
-        for (i, o) in out.iter_mut().enumerate() {
-            *o = *o + a0 * r0[i] + a1 * r1[i] + a2 * r2[i] + a3 * r3[i];
-        }
-    }
-    for &(k, a) in groups.remainder() {
-        out.iter_mut().zip(row(k)).for_each(|(o, &w)| *o += a * w);
     }
 }
 

@@ -210,6 +210,50 @@ describe('encode, decode and reconstruct', () => {
     }
   });
 
+  test('each value is its bias, then its terms in order, in float32, on every path', () => {
+    // Identity activations show the sums themselves, worked out here one
+    // rounding at a time. The widths take in the kernels' panels (16 and 8
+    // columns) and a partial one; the batches, rows in blocks of four, rows
+    // alone, and rows mostly zeros (those with `row % 8 < 4`).
+    const random = seededRandom(11);
+    const sizes = [[40, 64], [37, 13], [24, 8], [19, 3], [5, 1], [784, 21], [30, 790]];
+    for (const [inputs, units] of sizes) {
+      const weight = Float32Array.from({ length: units * inputs }, () => 2 * random() - 1);
+      const bias = Float32Array.from({ length: units }, () => random() - 0.5);
+      const config = {
+        inputSize: inputs,
+        encoder: [{ units, activation: 'identity' }],
+        decoder: [{ units: inputs, activation: 'identity' }],
+        objective: { loss: 'mse' },
+      };
+      const { header, data } = modelParts(config, [
+        ['encoder.0.weight', [units, inputs], weight],
+        ['encoder.0.bias', [units], bias],
+        ['decoder.0.weight', [inputs, units], new Float32Array(inputs * units)],
+        ['decoder.0.bias', [inputs], new Float32Array(inputs)],
+      ]);
+      const model = Autoencoder.fromBytes(safetensors(header, data));
+      for (const count of [1, 4, 7, 9]) {
+        const x = Float32Array.from({ length: count * inputs }, (_, i) => {
+          const sparse = Math.floor(i / inputs) % 8 < 4;
+          return sparse && random() < 0.8 ? 0 : random();
+        });
+        const expected = new Float32Array(count * units);
+        for (let row = 0; row < count; row++) {
+          for (let j = 0; j < units; j++) {
+            let sum = Math.fround(bias[j] + 0);
+            for (let k = 0; k < inputs; k++) {
+              sum = Math.fround(sum + Math.fround(x[row * inputs + k] * weight[j * inputs + k]));
+            }
+            expected[row * units + j] = sum;
+          }
+        }
+        assertSameBits(model.encode(x), expected, `${inputs} → ${units}, a batch of ${count}`);
+      }
+      model.free();
+    }
+  });
+
   test('the input array is left as it was', () => {
     const x = firstImages('test', 2);
     const before = x.slice();

@@ -1,0 +1,399 @@
+//! Inference through one dense layer: `y = b + x W`, a few rows at a time,
+//! each block handed back for its activation while it is still in cache.
+//!
+//! Each value starts from its bias (`+ 0`, so a bias of −0 gives +0) and gets
+//! its terms added one after the other in order of the inner index, never
+//! fused. A sample therefore gives the same bits alone or in any batch, in
+//! every build and natively. Inputs that are exactly zero (most pixels of a
+//! digit) may be skipped: adding `0 · w` to a sum that is not −0 changes
+//! nothing, and no sum here is −0.
+//!
+//! On wasm, blocks of four dense rows go through a 4 × 8 register-blocked
+//! kernel over every column of the layer; rows that are mostly zeros, and
+//! the last few, go alone, 32 columns at a time over their nonzero inputs.
+//! Natively each sample is summed alone by plain loops.
+
+/// Rows of `x` (and of `y`) per block.
+const MR: usize = 4;
+
+/// `y ← b + x w`, `MR` rows at a time, each block handed to `finish` as soon
+/// as its sums are complete; `finish` returns false to stop there (an
+/// overflow, say), and then so does this function.
+///
+/// # Shapes
+/// `x: [m, k]` and `w: [k, n]` row-major, `bias: [n]`, `y: [m, n]`.
+///
+/// # Panics
+/// If the lengths do not fit those shapes, or `k` or `n` is 0 (a bug in
+/// the caller: a layer has at least one input and one unit).
+pub fn dense(
+    x: &[f32],
+    w: &[f32],
+    bias: &[f32],
+    y: &mut [f32],
+    finish: impl FnMut(&mut [f32]) -> bool,
+) -> bool {
+    let n = bias.len();
+    let k = w.len() / n.max(1);
+    assert!(
+        k > 0 && w.len() == k * n && x.len() % k == 0 && y.len() * k == x.len() * n,
+        "dense: x {} values, w {} values, bias {n}, y {}",
+        x.len(),
+        w.len(),
+        y.len()
+    );
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    return simd::rows(x, w, bias, y, finish);
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    samples(x, w, bias, y, finish)
+}
+
+/// [`dense`] by plain loops, one sample at a time.
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+fn samples(
+    x: &[f32],
+    w: &[f32],
+    bias: &[f32],
+    y: &mut [f32],
+    mut finish: impl FnMut(&mut [f32]) -> bool,
+) -> bool {
+    let (n, k) = (bias.len(), w.len() / bias.len());
+    let mut terms = Vec::new();
+    for (x_rows, y_rows) in x.chunks(MR * k).zip(y.chunks_mut(MR * n)) {
+        for (i, out) in y_rows.chunks_exact_mut(n).enumerate() {
+            sample(&x_rows[i * k..][..k], w, bias, out, &mut terms);
+        }
+        if !finish(y_rows) {
+            return false;
+        }
+    }
+    true
+}
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+/// One sample: `out ← b + Σ_k x_k w[k, :]` over the `x_k` that are not zero.
+/// Four terms share one pass over `out`; each value still adds them one
+/// after the other, so the bits are those of four separate passes.
+fn sample(x: &[f32], w: &[f32], bias: &[f32], out: &mut [f32], terms: &mut Vec<(usize, f32)>) {
+    let n = out.len();
+    out.iter_mut().zip(bias).for_each(|(o, &b)| *o = b + 0.0);
+    terms.clear();
+    terms.extend(x.iter().copied().enumerate().filter(|&(_, x_k)| x_k != 0.0));
+    let row = |k: usize| &w[k * n..][..n];
+    let mut groups = terms.chunks_exact(4);
+    for group in &mut groups {
+        let &[(k0, a0), (k1, a1), (k2, a2), (k3, a3)] = group else {
+            unreachable!("chunks of four")
+        };
+        let (r0, r1, r2, r3) = (row(k0), row(k1), row(k2), row(k3));
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = *o + a0 * r0[i] + a1 * r1[i] + a2 * r2[i] + a3 * r3[i];
+        }
+    }
+    for &(k, a) in groups.remainder() {
+        out.iter_mut().zip(row(k)).for_each(|(o, &w)| *o += a * w);
+    }
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod simd {
+    use super::MR;
+    use core::arch::wasm32::*;
+
+    /// Columns of `w` (and of `y`) per panel in a block of `MR` rows: two
+    /// registers per row.
+    const NR: usize = 8;
+
+    /// Columns per panel for a row alone: eight registers.
+    const WIDE: usize = 16;
+
+    /// Rows whose zeros drop at least this share of the steps go alone,
+    /// each over its own nonzero steps; others go `MR` at a time over all.
+    const WORTH_SKIPPING: f32 = 0.2;
+
+    /// `w` read in panels: full ones in place, the last partial one
+    /// (fewer than NR columns) from a copy padded with zeros.
+    struct Panels<'a> {
+        w: &'a [f32],
+        bias: &'a [f32],
+        n: usize,
+        tail: Vec<f32>,
+        tail_bias: [f32; NR],
+    }
+
+    impl<'a> Panels<'a> {
+        fn new(w: &'a [f32], bias: &'a [f32]) -> Self {
+            let n = bias.len();
+            let from = n - n % NR;
+            let mut tail = Vec::new();
+            let mut tail_bias = [0.0f32; NR];
+            if from < n {
+                tail = vec![0.0f32; w.len() / n * NR];
+                for (step, row) in w.chunks_exact(n).enumerate() {
+                    tail[step * NR..][..n - from].copy_from_slice(&row[from..]);
+                }
+                tail_bias[..n - from].copy_from_slice(&bias[from..]);
+            }
+            Panels {
+                w,
+                bias,
+                n,
+                tail,
+                tail_bias,
+            }
+        }
+
+        /// Where the full panels end: the first column of the partial one.
+        fn full_end(&self) -> usize {
+            self.n - self.n % NR
+        }
+    }
+
+    /// [`super::dense`] on wasm: every row of `x`.
+    pub fn rows(
+        x: &[f32],
+        w: &[f32],
+        bias: &[f32],
+        y: &mut [f32],
+        mut finish: impl FnMut(&mut [f32]) -> bool,
+    ) -> bool {
+        let n = bias.len();
+        let k = w.len() / n;
+        let panels = Panels::new(w, bias);
+        let mut lists: [Vec<usize>; MR] = std::array::from_fn(|_| Vec::with_capacity(k));
+        for (x_rows, y_rows) in x.chunks(MR * k).zip(y.chunks_mut(MR * n)) {
+            let count = x_rows.len() / k;
+            for (row, list) in x_rows.chunks_exact(k).zip(&mut lists) {
+                nonzero_steps(row, list);
+            }
+            let kept: usize = lists[..count].iter().map(Vec::len).sum();
+            let sparse = kept as f32 <= (1.0 - WORTH_SKIPPING) * (count * k) as f32;
+            if count == MR && !sparse {
+                let a = std::array::from_fn(|i| x_rows[i * k..].as_ptr());
+                let out = std::array::from_fn(|i| y_rows[i * n..].as_mut_ptr());
+                // SAFETY: `a` holds MR rows of k values, `out` MR rows of n.
+                unsafe { block(0..k, a, &panels, out) };
+            } else {
+                for ((row, out), list) in x_rows
+                    .chunks_exact(k)
+                    .zip(y_rows.chunks_exact_mut(n))
+                    .zip(&lists)
+                {
+                    // SAFETY: `row` holds k values, `out` n; the list's steps are below k.
+                    unsafe {
+                        if list.len() as f32 <= (1.0 - WORTH_SKIPPING) * k as f32 {
+                            alone(
+                                list.iter().copied(),
+                                row.as_ptr(),
+                                &panels,
+                                out.as_mut_ptr(),
+                            );
+                        } else {
+                            alone(0..k, row.as_ptr(), &panels, out.as_mut_ptr());
+                        }
+                    }
+                }
+            }
+            if !finish(y_rows) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Sets `list` to the steps at which `row` holds a value other than ±0,
+    /// four values to a comparison.
+    fn nonzero_steps(row: &[f32], list: &mut Vec<usize>) {
+        list.clear();
+        let mut quads = row.chunks_exact(4);
+        for (q, quad) in (&mut quads).enumerate() {
+            // SAFETY: `quad` holds four values.
+            let values = unsafe { v128_load(quad.as_ptr() as *const v128) };
+            let mut mask = i32x4_bitmask(f32x4_ne(values, f32x4_splat(0.0)));
+            while mask != 0 {
+                list.push(4 * q + mask.trailing_zeros() as usize);
+                mask &= mask - 1;
+            }
+        }
+        let from = row.len() - quads.remainder().len();
+        list.extend((from..row.len()).filter(|&step| row[step] != 0.0));
+    }
+
+    /// MR rows over every panel.
+    ///
+    /// # Safety
+    /// Each of `a` must point at k readable values, each of `out` at n
+    /// values to write; every step is below k.
+    unsafe fn block(
+        steps: impl Iterator<Item = usize> + Clone,
+        a: [*const f32; MR],
+        panels: &Panels,
+        out: [*mut f32; MR],
+    ) {
+        let (w, n) = (panels.w.as_ptr(), panels.n);
+        let end = panels.full_end();
+        for j0 in (0..end).step_by(NR) {
+            let out = out.map(|row| row.add(j0));
+            kernel::<MR, { NR / 4 }>(
+                steps.clone(),
+                a,
+                w.add(j0),
+                n,
+                panels.bias.as_ptr().add(j0),
+                out,
+            );
+        }
+        if end < n {
+            let mut block = [[0.0f32; NR]; MR];
+            let rows = block.each_mut().map(|row| row.as_mut_ptr());
+            kernel::<MR, { NR / 4 }>(
+                steps,
+                a,
+                panels.tail.as_ptr(),
+                NR,
+                panels.tail_bias.as_ptr(),
+                rows,
+            );
+            for (i, row) in block.iter().enumerate() {
+                std::ptr::copy_nonoverlapping(row.as_ptr(), out[i].add(end), n - end);
+            }
+        }
+    }
+
+    /// One row over every panel: WIDE columns at a time while they last,
+    /// then NR.
+    ///
+    /// # Safety
+    /// `a` must point at k readable values, `out` at n values to write;
+    /// every step is below k.
+    unsafe fn alone(
+        steps: impl Iterator<Item = usize> + Clone,
+        a: *const f32,
+        panels: &Panels,
+        out: *mut f32,
+    ) {
+        let (w, n, bias) = (panels.w.as_ptr(), panels.n, panels.bias.as_ptr());
+        let end = panels.full_end();
+        let wide_end = n - n % WIDE;
+        for j0 in (0..wide_end).step_by(WIDE) {
+            kernel::<1, { WIDE / 4 }>(
+                steps.clone(),
+                [a],
+                w.add(j0),
+                n,
+                bias.add(j0),
+                [out.add(j0)],
+            );
+        }
+        for j0 in (wide_end..end).step_by(NR) {
+            kernel::<1, { NR / 4 }>(
+                steps.clone(),
+                [a],
+                w.add(j0),
+                n,
+                bias.add(j0),
+                [out.add(j0)],
+            );
+        }
+        if end < n {
+            let mut row = [0.0f32; NR];
+            let (tail, tail_bias) = (panels.tail.as_ptr(), panels.tail_bias.as_ptr());
+            kernel::<1, { NR / 4 }>(steps, [a], tail, NR, tail_bias, [row.as_mut_ptr()]);
+            std::ptr::copy_nonoverlapping(row.as_ptr(), out.add(end), n - end);
+        }
+    }
+
+    /// An R × 4V block of `y` over `steps`, held in R · V registers: starts
+    /// from the bias (`+ 0`), then each step loads V vectors of `w`,
+    /// broadcasts R values of `x`, and does R · V multiplies and as many
+    /// adds, unfused. Every value sees the same operations in the same
+    /// order whatever R and V, so every path gives the same bits.
+    ///
+    /// # Safety
+    /// Each of `a` must point at k readable values, `b` at k runs of 4V
+    /// readable values `b_step` apart, `bias` at 4V values, and each of
+    /// `out` at 4V values to write; every step is below k.
+    #[inline(never)]
+    unsafe fn kernel<const R: usize, const V: usize>(
+        steps: impl Iterator<Item = usize>,
+        a: [*const f32; R],
+        b: *const f32,
+        b_step: usize,
+        bias: *const f32,
+        out: [*mut f32; R],
+    ) {
+        let start: [v128; V] = std::array::from_fn(|v| {
+            f32x4_add(v128_load(bias.add(4 * v) as *const v128), f32x4_splat(0.0))
+        });
+        let mut acc = [start; R];
+        for step in steps {
+            let b_row = b.add(step * b_step);
+            let bv: [v128; V] = std::array::from_fn(|v| v128_load(b_row.add(4 * v) as *const v128));
+            for (row, a) in acc.iter_mut().zip(a) {
+                let ai = f32x4_splat(*a.add(step));
+                for (sum, b) in row.iter_mut().zip(bv) {
+                    *sum = f32x4_add(*sum, f32x4_mul(ai, b));
+                }
+            }
+        }
+        for (row, out) in acc.iter().zip(out) {
+            for (v, sum) in row.iter().enumerate() {
+                v128_store(out.add(4 * v) as *mut v128, *sum);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sums_bias_then_terms_and_hands_back_blocks_of_four_rows() {
+        // x: [9, 2], w: [2, 3]; row i of x is (i, −1), every other one zero.
+        let x: Vec<f32> = (0..9)
+            .flat_map(|i| {
+                if i % 2 == 0 {
+                    [i as f32, -1.0]
+                } else {
+                    [0.0; 2]
+                }
+            })
+            .collect();
+        let w = [1.0, 2.0, 3.0, 0.5, 0.25, -0.0];
+        let bias = [-0.0, 10.0, 0.0];
+        let mut y = vec![f32::NAN; 9 * 3];
+        let mut blocks = Vec::new();
+        let finished = dense(&x, &w, &bias, &mut y, |rows| {
+            blocks.push(rows.len() / 3);
+            true
+        });
+        assert!(finished);
+        assert_eq!(blocks, [4, 4, 1]);
+        for (i, row) in y.chunks_exact(3).enumerate() {
+            let want = if i % 2 == 0 {
+                let a = i as f32;
+                [a - 0.5, 10.0 + 2.0 * a - 0.25, 3.0 * a]
+            } else {
+                [0.0, 10.0, 0.0]
+            };
+            assert_eq!(row, want, "row {i}");
+            // A bias of −0 with nothing added gives +0.
+            assert!(row[0].is_sign_positive() || i % 2 == 0, "row {i}");
+        }
+    }
+
+    #[test]
+    fn stops_at_the_first_block_refused() {
+        let (x, w, bias) = (vec![1.0f32; 9], [2.0f32], [0.0f32]);
+        let mut y = vec![0.0f32; 9];
+        let mut calls = 0;
+        let finished = dense(&x, &w, &bias, &mut y, |_| {
+            calls += 1;
+            calls < 2
+        });
+        assert!(!finished);
+        assert_eq!(calls, 2);
+        assert_eq!(&y[..8], &[2.0; 8]);
+    }
+}
