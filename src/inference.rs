@@ -10,7 +10,7 @@
 //!
 //! On wasm, blocks of four dense rows go through a 4 × 8 register-blocked
 //! kernel over every column of the layer; rows that are mostly zeros, and
-//! the last few, go alone, 32 columns at a time over their nonzero inputs.
+//! the last few, go alone, 16 columns at a time over their nonzero inputs.
 //! Natively each sample is summed alone by plain loops.
 
 /// Rows of `x` (and of `y`) per block.
@@ -70,10 +70,10 @@ fn samples(
     true
 }
 
-#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 /// One sample: `out ← b + Σ_k x_k w[k, :]` over the `x_k` that are not zero.
 /// Four terms share one pass over `out`; each value still adds them one
 /// after the other, so the bits are those of four separate passes.
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 fn sample(x: &[f32], w: &[f32], bias: &[f32], out: &mut [f32], terms: &mut Vec<(usize, f32)>) {
     let n = out.len();
     out.iter_mut().zip(bias).for_each(|(o, &b)| *o = b + 0.0);
@@ -104,50 +104,13 @@ mod simd {
     /// registers per row.
     const NR: usize = 8;
 
-    /// Columns per panel for a row alone: eight registers.
+    /// Columns per panel for a row alone: four registers.
     const WIDE: usize = 16;
 
-    /// Rows whose zeros drop at least this share of the steps go alone,
-    /// each over its own nonzero steps; others go `MR` at a time over all.
+    /// A block of `MR` rows whose zeros drop at least this share of its
+    /// steps goes row by row, each over its own nonzero steps; any other
+    /// goes through the `MR`-row kernel over every step.
     const WORTH_SKIPPING: f32 = 0.2;
-
-    /// `w` read in panels: full ones in place, the last partial one
-    /// (fewer than NR columns) from a copy padded with zeros.
-    struct Panels<'a> {
-        w: &'a [f32],
-        bias: &'a [f32],
-        n: usize,
-        tail: Vec<f32>,
-        tail_bias: [f32; NR],
-    }
-
-    impl<'a> Panels<'a> {
-        fn new(w: &'a [f32], bias: &'a [f32]) -> Self {
-            let n = bias.len();
-            let from = n - n % NR;
-            let mut tail = Vec::new();
-            let mut tail_bias = [0.0f32; NR];
-            if from < n {
-                tail = vec![0.0f32; w.len() / n * NR];
-                for (step, row) in w.chunks_exact(n).enumerate() {
-                    tail[step * NR..][..n - from].copy_from_slice(&row[from..]);
-                }
-                tail_bias[..n - from].copy_from_slice(&bias[from..]);
-            }
-            Panels {
-                w,
-                bias,
-                n,
-                tail,
-                tail_bias,
-            }
-        }
-
-        /// Where the full panels end: the first column of the partial one.
-        fn full_end(&self) -> usize {
-            self.n - self.n % NR
-        }
-    }
 
     /// [`super::dense`] on wasm: every row of `x`.
     pub fn rows(
@@ -159,7 +122,6 @@ mod simd {
     ) -> bool {
         let n = bias.len();
         let k = w.len() / n;
-        let panels = Panels::new(w, bias);
         let mut lists: [Vec<usize>; MR] = std::array::from_fn(|_| Vec::with_capacity(k));
         for (x_rows, y_rows) in x.chunks(MR * k).zip(y.chunks_mut(MR * n)) {
             let count = x_rows.len() / k;
@@ -172,7 +134,7 @@ mod simd {
                 let a = std::array::from_fn(|i| x_rows[i * k..].as_ptr());
                 let out = std::array::from_fn(|i| y_rows[i * n..].as_mut_ptr());
                 // SAFETY: `a` holds MR rows of k values, `out` MR rows of n.
-                unsafe { block(0..k, a, &panels, out) };
+                unsafe { block(k, a, w, bias, out) };
             } else {
                 for ((row, out), list) in x_rows
                     .chunks_exact(k)
@@ -180,18 +142,7 @@ mod simd {
                     .zip(&lists)
                 {
                     // SAFETY: `row` holds k values, `out` n; the list's steps are below k.
-                    unsafe {
-                        if list.len() as f32 <= (1.0 - WORTH_SKIPPING) * k as f32 {
-                            alone(
-                                list.iter().copied(),
-                                row.as_ptr(),
-                                &panels,
-                                out.as_mut_ptr(),
-                            );
-                        } else {
-                            alone(0..k, row.as_ptr(), &panels, out.as_mut_ptr());
-                        }
-                    }
+                    unsafe { alone(list, row.as_ptr(), w, bias, out.as_mut_ptr()) };
                 }
             }
             if !finish(y_rows) {
@@ -219,87 +170,64 @@ mod simd {
         list.extend((from..row.len()).filter(|&step| row[step] != 0.0));
     }
 
-    /// MR rows over every panel.
+    /// MR rows over all k steps: NR columns at a time, then the last few
+    /// one by one.
     ///
     /// # Safety
     /// Each of `a` must point at k readable values, each of `out` at n
-    /// values to write; every step is below k.
-    unsafe fn block(
-        steps: impl Iterator<Item = usize> + Clone,
-        a: [*const f32; MR],
-        panels: &Panels,
-        out: [*mut f32; MR],
-    ) {
-        let (w, n) = (panels.w.as_ptr(), panels.n);
-        let end = panels.full_end();
+    /// values to write.
+    unsafe fn block(k: usize, a: [*const f32; MR], w: &[f32], bias: &[f32], out: [*mut f32; MR]) {
+        let n = bias.len();
+        let end = n - n % NR;
         for j0 in (0..end).step_by(NR) {
-            let out = out.map(|row| row.add(j0));
-            kernel::<MR, { NR / 4 }>(
-                steps.clone(),
-                a,
-                w.add(j0),
-                n,
-                panels.bias.as_ptr().add(j0),
-                out,
-            );
+            let (b, bias) = (w.as_ptr().add(j0), bias.as_ptr().add(j0));
+            kernel::<MR, { NR / 4 }>(0..k, a, b, n, bias, out.map(|row| row.add(j0)));
         }
-        if end < n {
-            let mut block = [[0.0f32; NR]; MR];
-            let rows = block.each_mut().map(|row| row.as_mut_ptr());
-            kernel::<MR, { NR / 4 }>(
-                steps,
-                a,
-                panels.tail.as_ptr(),
-                NR,
-                panels.tail_bias.as_ptr(),
-                rows,
-            );
-            for (i, row) in block.iter().enumerate() {
-                std::ptr::copy_nonoverlapping(row.as_ptr(), out[i].add(end), n - end);
-            }
+        for (a, out) in a.into_iter().zip(out) {
+            last_columns(0..k, a, w, bias, end, out);
         }
     }
 
-    /// One row over every panel: WIDE columns at a time while they last,
-    /// then NR.
+    /// One row over the steps listed: WIDE columns at a time while they
+    /// last, then NR, then the last few one by one.
     ///
     /// # Safety
     /// `a` must point at k readable values, `out` at n values to write;
     /// every step is below k.
-    unsafe fn alone(
-        steps: impl Iterator<Item = usize> + Clone,
-        a: *const f32,
-        panels: &Panels,
-        out: *mut f32,
-    ) {
-        let (w, n, bias) = (panels.w.as_ptr(), panels.n, panels.bias.as_ptr());
-        let end = panels.full_end();
-        let wide_end = n - n % WIDE;
+    unsafe fn alone(steps: &[usize], a: *const f32, w: &[f32], bias: &[f32], out: *mut f32) {
+        let n = bias.len();
+        let (wide_end, end) = (n - n % WIDE, n - n % NR);
         for j0 in (0..wide_end).step_by(WIDE) {
-            kernel::<1, { WIDE / 4 }>(
-                steps.clone(),
-                [a],
-                w.add(j0),
-                n,
-                bias.add(j0),
-                [out.add(j0)],
-            );
+            let (b, bias) = (w.as_ptr().add(j0), bias.as_ptr().add(j0));
+            kernel::<1, { WIDE / 4 }>(steps.iter().copied(), [a], b, n, bias, [out.add(j0)]);
         }
         for j0 in (wide_end..end).step_by(NR) {
-            kernel::<1, { NR / 4 }>(
-                steps.clone(),
-                [a],
-                w.add(j0),
-                n,
-                bias.add(j0),
-                [out.add(j0)],
-            );
+            let (b, bias) = (w.as_ptr().add(j0), bias.as_ptr().add(j0));
+            kernel::<1, { NR / 4 }>(steps.iter().copied(), [a], b, n, bias, [out.add(j0)]);
         }
-        if end < n {
-            let mut row = [0.0f32; NR];
-            let (tail, tail_bias) = (panels.tail.as_ptr(), panels.tail_bias.as_ptr());
-            kernel::<1, { NR / 4 }>(steps, [a], tail, NR, tail_bias, [row.as_mut_ptr()]);
-            std::ptr::copy_nonoverlapping(row.as_ptr(), out.add(end), n - end);
+        last_columns(steps.iter().copied(), a, w, bias, end, out);
+    }
+
+    /// Columns `from..n` of one row, one value at a time, with the same
+    /// operations in the same order as a lane of [`kernel`].
+    ///
+    /// # Safety
+    /// As for [`alone`].
+    unsafe fn last_columns(
+        steps: impl Iterator<Item = usize> + Clone,
+        a: *const f32,
+        w: &[f32],
+        bias: &[f32],
+        from: usize,
+        out: *mut f32,
+    ) {
+        let n = bias.len();
+        for j in from..n {
+            let mut sum = bias[j] + 0.0;
+            for step in steps.clone() {
+                sum += *a.add(step) * w[step * n + j];
+            }
+            *out.add(j) = sum;
         }
     }
 
