@@ -4,7 +4,7 @@
 
 use crate::config::Loss;
 use crate::corruption::corrupt_in_place;
-use crate::error::Error;
+use crate::error::{Error, Number};
 use crate::model::Autoencoder;
 use crate::multimodal::drop_modalities;
 use crate::objective::{gradient, Grad, Parts};
@@ -243,7 +243,7 @@ fn check_probability_blocks(
                     format!(
                         "holds {} at row {r}, column {}, outside [0, 1] where the {} loss \
                          reads probabilities",
-                        values[j],
+                        Number(values[j]),
                         range.start + j,
                         block.loss.name()
                     ),

@@ -5,7 +5,7 @@
 use crate::config::Corruption;
 use crate::corruption::corrupt_in_place;
 use crate::data;
-use crate::error::{check_finite, Error};
+use crate::error::{check_finite, Error, Number};
 use crate::io;
 use crate::model::Autoencoder;
 use crate::rng::Rng;
@@ -32,7 +32,10 @@ fn whole(op: &'static str, name: &'static str, value: f64, max: usize) -> Result
     if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= max as f64 {
         Ok(value as usize)
     } else {
-        let reason = format!("must be a whole number from 0 to {max}, got {value}");
+        let reason = format!(
+            "must be a whole number from 0 to {max}, got {}",
+            Number(value)
+        );
         Err(Error::Argument { op, name, reason }.into())
     }
 }
@@ -215,7 +218,10 @@ pub fn ink_from_rgba(rgba: &[u8], width: f64, height: f64) -> Result<Vec<f32>, J
 #[wasm_bindgen]
 pub fn corrupt(x: &[f32], corruption: JsValue, seed: f64) -> Result<Vec<f32>, JsError> {
     if !(seed.is_finite() && seed >= 0.0 && seed.fract() == 0.0 && seed <= 2f64.powi(53)) {
-        let reason = format!("must be a whole number from 0 to 2^53, got {seed}");
+        let reason = format!(
+            "must be a whole number from 0 to 2^53, got {}",
+            Number(seed)
+        );
         return Err(Error::argument("corrupt", "seed", reason).into());
     }
     let corruption = corruption_from_js(&corruption)?;

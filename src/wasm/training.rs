@@ -21,14 +21,10 @@ use wasm_bindgen::prelude::*;
 /// (`batchSise`) pass silently; serde_json rejects it.
 fn parse_js<T: DeserializeOwned>(what: &str, value: JsValue) -> Result<T, JsError> {
     if let Some((path, number)) = non_finite(&value, "", 0) {
-        let shown = match number {
-            x if x.is_nan() => "NaN",
-            x if x > 0.0 => "Infinity",
-            _ => "-Infinity",
-        };
         let path = if path.is_empty() { "." } else { &path };
         return Err(JsError::new(&format!(
-            "invalid {what}: `{path}` must be a finite number, got {shown}"
+            "invalid {what}: `{path}` must be a finite number, got {}",
+            crate::error::Number(number)
         )));
     }
     let json: serde_json::Value = serde_wasm_bindgen::from_value(value)

@@ -724,6 +724,24 @@ describe('bad input throws an Error naming the problem', () => {
     }
   });
 
+  test('numbers in messages read as a JS user writes them', () => {
+    // Rust's own formatting would print `inf` and 1e300 as 301 digits.
+    const trainer = new Trainer(model, new Float32Array(12), { batchSize: 2 });
+    assertError(() => trainer.step(Infinity), /`steps` must be .*, got Infinity$/);
+    assertError(() => trainer.step(-1e300), /`steps` must be .*, got -1e300$/);
+    assertError(() => corrupt(new Float32Array(3), { kind: 'masking', level: 1e300 }, 1),
+      /`corruption\.level` must be between 0 and 1, got 1e300$/);
+    assertError(() => corrupt(new Float32Array(3), { kind: 'gaussian', level: 0.5 }, 2.5e-7),
+      /`seed` must be .*, got 2\.5e-7$/);
+    assertError(() => presetConfig('sparse', { weight: 1.5e21 }),
+      /`objective\.sparsity\.weight` must be between 0 and 100, got 1\.5e21$/);
+    assertError(() => presetConfig('sparse', { target: -1e-7 }), /got -1e-7$/);
+    assertError(() => new Trainer(model, new Float32Array(12),
+      { optimizer: { kind: 'adam', learningRate: 1e22 } }),
+      /`optimizer\.learningRate` must be in \(0, 10\], got 1e22$/);
+    trainer.free();
+  });
+
   test('weights of a part or layer that does not exist', () => {
     assertError(() => model.weights('middle', 0), /part.*middle/);
     assertError(() => model.weights('decoder', 1), /layer.*below 1.*got 1/);
