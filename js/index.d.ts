@@ -2,7 +2,9 @@
  * autoencoder-lab: four kinds of autoencoder that train and run in the browser.
  *
  * Every function and method that can fail throws an `Error` whose message
- * names what was wrong (a config field, a shape, a file part).
+ * names what was wrong (a config field, a shape, a file part). Arguments are
+ * taken as given, not converted: `null`, `true` or `'5'` where a number or a
+ * flag belongs throws, naming the argument.
  */
 
 /** The four named kinds; each is a preset of one objective. */
@@ -233,7 +235,8 @@ export class Trainer {
   constructor(model: Autoencoder, images: Float32Array, options?: TrainOptions);
   /**
    * Advance `steps` (a whole number up to 1,000,000) mini-batch steps; throws,
-   * keeping the last good weights, on a non-finite loss.
+   * keeping the last good weights, on a non-finite loss. The count is
+   * required: `step()`, `step(null)` and `step('5')` throw.
    */
   step(steps: number): Progress;
   readonly stepCount: number;

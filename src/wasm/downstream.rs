@@ -2,7 +2,8 @@
 //! and the multimodal pairings of the digits.
 
 use super::training::{from_js, to_js};
-use super::{text, whole};
+use super::{shown, text, whole};
+use crate::error::Error;
 use crate::multimodal::Pairing;
 use crate::probe::{few_per_class, probe_accuracy, Pca, Probe, ProbeConfig};
 use wasm_bindgen::prelude::*;
@@ -23,13 +24,13 @@ impl JsProbe {
     #[wasm_bindgen(constructor)]
     pub fn new(
         features: &[f32],
-        width: f64,
+        width: JsValue,
         labels: &[u8],
-        classes: f64,
+        classes: JsValue,
         options: JsValue,
     ) -> Result<JsProbe, JsError> {
-        let width = whole("Probe", "width", width, 1 << 24)?;
-        let classes = whole("Probe", "classes", classes, 1 << 24)?;
+        let width = whole("Probe", "width", &width, 1 << 24)? as usize;
+        let classes = whole("Probe", "classes", &classes, 1 << 24)? as usize;
         let config: ProbeConfig = from_js("probe options", options)?;
         Ok(JsProbe {
             inner: Probe::fit(features, width, labels, classes, &config)?,
@@ -72,16 +73,18 @@ pub fn probe_accuracy_js(
     train_labels: &[u8],
     test_features: &[f32],
     test_labels: &[u8],
-    width: f64,
-    classes: f64,
-    per_class: Option<f64>,
+    width: JsValue,
+    classes: JsValue,
+    per_class: JsValue,
     options: JsValue,
 ) -> Result<f64, JsError> {
-    let width = whole("probeAccuracy", "width", width, 1 << 24)?;
-    let classes = whole("probeAccuracy", "classes", classes, 1 << 24)?;
-    let per_class = per_class
-        .map(|n| whole("probeAccuracy", "perClass", n, 1 << 24))
-        .transpose()?;
+    let width = whole("probeAccuracy", "width", &width, 1 << 24)? as usize;
+    let classes = whole("probeAccuracy", "classes", &classes, 1 << 24)? as usize;
+    let per_class = if per_class.is_undefined() || per_class.is_null() {
+        None
+    } else {
+        Some(whole("probeAccuracy", "perClass", &per_class, 1 << 24)? as usize)
+    };
     let config: ProbeConfig = from_js("probe options", options)?;
     Ok(probe_accuracy(
         (train_features, train_labels),
@@ -95,10 +98,14 @@ pub fn probe_accuracy_js(
 
 /// Indices of `perClass` rows of each label, drawn with `seed`, in order.
 #[wasm_bindgen(js_name = fewPerClass)]
-pub fn few_per_class_js(labels: &[u8], per_class: f64, seed: f64) -> Result<Vec<u32>, JsError> {
-    let per_class = whole("fewPerClass", "perClass", per_class, 1 << 24)?;
-    let seed = whole("fewPerClass", "seed", seed, u32::MAX as usize)?;
-    let chosen = few_per_class(labels, per_class, seed as u64);
+pub fn few_per_class_js(
+    labels: &[u8],
+    per_class: JsValue,
+    seed: JsValue,
+) -> Result<Vec<u32>, JsError> {
+    let per_class = whole("fewPerClass", "perClass", &per_class, 1 << 24)? as usize;
+    let seed = whole("fewPerClass", "seed", &seed, u32::MAX.into())?;
+    let chosen = few_per_class(labels, per_class, seed);
     Ok(chosen.into_iter().map(|i| i as u32).collect())
 }
 
@@ -113,9 +120,9 @@ impl JsPca {
     /// The first `components` (1 to 16) principal components of
     /// `features: [n, width]`.
     #[wasm_bindgen(constructor)]
-    pub fn new(features: &[f32], width: f64, components: f64) -> Result<JsPca, JsError> {
-        let width = whole("Pca", "width", width, 1 << 24)?;
-        let components = whole("Pca", "components", components, 1 << 24)?;
+    pub fn new(features: &[f32], width: JsValue, components: JsValue) -> Result<JsPca, JsError> {
+        let width = whole("Pca", "width", &width, 1 << 24)? as usize;
+        let components = whole("Pca", "components", &components, 1 << 24)? as usize;
         Ok(JsPca {
             inner: Pca::fit(features, width, components)?,
         })
@@ -155,11 +162,25 @@ pub fn pair_inputs(
     pairing: JsValue,
     images: &[f32],
     labels: &[u8],
-    keep_first: bool,
-    keep_second: bool,
+    keep_first: JsValue,
+    keep_second: JsValue,
 ) -> Result<Vec<f32>, JsError> {
     let pairing = Pairing::parse(&text("pairInputs", "pairing", &pairing)?)?;
-    Ok(pairing.join(images, labels, SIDE, SIDE, [keep_first, keep_second])?)
+    let keep = [
+        flag("pairInputs", "keepFirst", &keep_first)?,
+        flag("pairInputs", "keepSecond", &keep_second)?,
+    ];
+    Ok(pairing.join(images, labels, SIDE, SIDE, keep)?)
+}
+
+/// `true` or `false`, naming the argument otherwise. Flags cross as a
+/// `JsValue`, as numbers do (see `whole`): for a `bool` parameter the glue
+/// passes `+value`, so `'true'` would be false and `1` true.
+fn flag(op: &'static str, name: &'static str, value: &JsValue) -> Result<bool, JsError> {
+    value.as_bool().ok_or_else(|| {
+        let reason = format!("must be true or false, got {}", shown(value));
+        Error::argument(op, name, reason).into()
+    })
 }
 
 /// The 28 × 28 images `[n, 784]` inside paired model outputs `[n, size]`:

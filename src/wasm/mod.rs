@@ -27,18 +27,25 @@ fn start() {
 }
 
 /// A whole number in `0..=max` from a JS number, naming the argument
-/// otherwise (wasm-bindgen would wrap −1 to 4294967295).
-fn whole(op: &'static str, name: &'static str, value: f64, max: usize) -> Result<usize, JsError> {
-    if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= max as f64 {
-        Ok(value as usize)
-    } else {
-        let reason = format!(
-            "must be a whole number from 0 to {max}, got {}",
-            Number(value)
-        );
-        Err(Error::Argument { op, name, reason }.into())
+/// otherwise. Numbers cross as a `JsValue` and are checked here: for an
+/// `f64` parameter wasm-bindgen's glue passes `+value`, which turns `null`
+/// into 0, `true` into 1 and `'5'` into 5 without a word (and a `usize`
+/// parameter would wrap −1 to 4294967295).
+fn whole(op: &'static str, name: &'static str, value: &JsValue, max: u64) -> Result<u64, JsError> {
+    match value.as_f64() {
+        Some(x) if x >= 0.0 && x.fract() == 0.0 && x <= max as f64 => Ok(x as u64),
+        _ => {
+            let reason = format!(
+                "must be a whole number from 0 to {max}, got {}",
+                shown(value)
+            );
+            Err(Error::Argument { op, name, reason }.into())
+        }
     }
 }
+
+/// Largest index an argument may name, as the largest `usize` JS could pass.
+const INDEX_MAX: u64 = (usize::MAX >> 1) as u64;
 
 /// A string argument. wasm-bindgen's glue for a `&str` parameter does not
 /// check that it was given a string: with a number it copies a length and
@@ -47,13 +54,28 @@ fn whole(op: &'static str, name: &'static str, value: f64, max: usize) -> Result
 /// crosses as a `JsValue` and is checked here.
 fn text(op: &'static str, name: &'static str, value: &JsValue) -> Result<String, JsError> {
     value.as_string().ok_or_else(|| {
-        let kind = value.js_typeof().as_string().unwrap_or_default();
-        let reason = format!(
-            "must be a string, got {}",
-            if value.is_null() { "null" } else { &kind }
-        );
+        let reason = format!("must be a string, got {}", shown(value));
         Error::Argument { op, name, reason }.into()
     })
+}
+
+/// A JS value as a message shows it: a number as JS writes it, a string in
+/// quotes, `null`, `undefined`, `true` or `false`, and anything else by its
+/// type (`object`, `bigint`, `function`).
+fn shown(value: &JsValue) -> String {
+    if let Some(number) = value.as_f64() {
+        return Number(number).to_string();
+    }
+    if let Some(text) = value.as_string() {
+        return format!("'{text}'");
+    }
+    if let Some(flag) = value.as_bool() {
+        return flag.to_string();
+    }
+    if value.is_null() {
+        return "null".to_string();
+    }
+    value.js_typeof().as_string().unwrap_or_default()
 }
 
 /// The values of a 2-D result in row-major order, whatever its memory layout:
@@ -119,9 +141,9 @@ impl JsAutoencoder {
     }
 
     /// One layer's weights, `[units, in]` row-major.
-    pub fn weights(&self, part: JsValue, layer: f64) -> Result<Vec<f32>, JsError> {
+    pub fn weights(&self, part: JsValue, layer: JsValue) -> Result<Vec<f32>, JsError> {
         let part = text("weights", "part", &part)?;
-        let layer = whole("weights", "layer", layer, usize::MAX >> 1)?;
+        let layer = whole("weights", "layer", &layer, INDEX_MAX)? as usize;
         let layers = match part.as_str() {
             "encoder" => self.inner.encoder(),
             "decoder" => self.inner.decoder(),
@@ -194,17 +216,17 @@ impl JsAutoencoder {
 
 /// A drawing `[height, width]` of ink in `[0, 1]` made to look like an MNIST digit.
 #[wasm_bindgen]
-pub fn preprocess(ink: &[f32], width: f64, height: f64) -> Result<Vec<f32>, JsError> {
-    let width = whole("preprocess", "width", width, 8192)?;
-    let height = whole("preprocess", "height", height, 8192)?;
+pub fn preprocess(ink: &[f32], width: JsValue, height: JsValue) -> Result<Vec<f32>, JsError> {
+    let width = whole("preprocess", "width", &width, 8192)? as usize;
+    let height = whole("preprocess", "height", &height, 8192)? as usize;
     Ok(data::preprocess(ink, width, height)?)
 }
 
 /// Ink in `[0, 1]` from canvas RGBA pixels: the alpha channel over 255.
 #[wasm_bindgen(js_name = inkFromRgba)]
-pub fn ink_from_rgba(rgba: &[u8], width: f64, height: f64) -> Result<Vec<f32>, JsError> {
-    let width = whole("inkFromRgba", "width", width, 8192)?;
-    let height = whole("inkFromRgba", "height", height, 8192)?;
+pub fn ink_from_rgba(rgba: &[u8], width: JsValue, height: JsValue) -> Result<Vec<f32>, JsError> {
+    let width = whole("inkFromRgba", "width", &width, 8192)? as usize;
+    let height = whole("inkFromRgba", "height", &height, 8192)? as usize;
     let expected = width.checked_mul(height).and_then(|n| n.checked_mul(4));
     if expected != Some(rgba.len()) {
         let wanted = format!("{width}×{height}×4 bytes");
@@ -216,19 +238,13 @@ pub fn ink_from_rgba(rgba: &[u8], width: f64, height: f64) -> Result<Vec<f32>, J
 /// A seeded, corrupted copy of `x`; `corruption` is
 /// `{ kind: 'gaussian' | 'masking' | 'saltPepper', level }`.
 #[wasm_bindgen]
-pub fn corrupt(x: &[f32], corruption: JsValue, seed: f64) -> Result<Vec<f32>, JsError> {
-    if !(seed.is_finite() && seed >= 0.0 && seed.fract() == 0.0 && seed <= 2f64.powi(53)) {
-        let reason = format!(
-            "must be a whole number from 0 to 2^53, got {}",
-            Number(seed)
-        );
-        return Err(Error::argument("corrupt", "seed", reason).into());
-    }
+pub fn corrupt(x: &[f32], corruption: JsValue, seed: JsValue) -> Result<Vec<f32>, JsError> {
+    let seed = whole("corrupt", "seed", &seed, 1 << 53)?;
     let corruption = corruption_from_js(&corruption)?;
     corruption.validate("corruption")?;
     check_finite("corrupt", x)?;
     let mut noisy = x.to_vec();
-    corrupt_in_place(&mut noisy, corruption, &mut Rng::new(seed as u64));
+    corrupt_in_place(&mut noisy, corruption, &mut Rng::new(seed));
     Ok(noisy)
 }
 

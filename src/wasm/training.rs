@@ -1,7 +1,7 @@
 //! The bindings of the full package beyond inference: training, the real
 //! digits, IDX data and presets.
 
-use super::{text, whole, JsAutoencoder};
+use super::{text, whole, JsAutoencoder, INDEX_MAX};
 use crate::config::ModelConfig;
 use crate::config::{preset, Kind, PresetOptions};
 use crate::data::{Digits, Split};
@@ -139,7 +139,7 @@ pub(super) fn from_js<T: DeserializeOwned + Default>(
 
 /// Most steps one call of `Trainer.step` may run: keeps a typo from
 /// freezing a page for hours (call again to go on).
-const MAX_STEPS_PER_CALL: usize = 1_000_000;
+const MAX_STEPS_PER_CALL: u64 = 1_000_000;
 
 /// Milliseconds from `performance.now()` where there is one (pages, workers,
 /// Node), else `Date.now()`.
@@ -239,8 +239,8 @@ impl JsTrainer {
     }
 
     /// Runs `steps` steps and returns the progress.
-    pub fn step(&mut self, steps: f64) -> Result<JsValue, JsError> {
-        let steps = whole("step", "steps", steps, MAX_STEPS_PER_CALL)?;
+    pub fn step(&mut self, steps: JsValue) -> Result<JsValue, JsError> {
+        let steps = whole("step", "steps", &steps, MAX_STEPS_PER_CALL)? as usize;
         let start = now_ms();
         let report = self.inner.step(steps)?;
         let seconds = ((now_ms() - start) / 1000.0).max(1e-6);
@@ -349,13 +349,13 @@ impl JsDigits {
         Ok(self.inner.labels(split_of(&split)?).to_vec())
     }
 
-    pub fn image(&self, split: JsValue, index: f64) -> Result<Vec<f32>, JsError> {
-        let index = whole("Digits", "index", index, usize::MAX >> 1)?;
+    pub fn image(&self, split: JsValue, index: JsValue) -> Result<Vec<f32>, JsError> {
+        let index = whole("Digits", "index", &index, INDEX_MAX)? as usize;
         Ok(self.inner.image(split_of(&split)?, index)?)
     }
 
-    pub fn label(&self, split: JsValue, index: f64) -> Result<u8, JsError> {
-        let index = whole("Digits", "index", index, usize::MAX >> 1)?;
+    pub fn label(&self, split: JsValue, index: JsValue) -> Result<u8, JsError> {
+        let index = whole("Digits", "index", &index, INDEX_MAX)? as usize;
         let labels = self.inner.labels(split_of(&split)?);
         labels.get(index).copied().ok_or_else(|| {
             let reason = format!("must be below {}, got {index}", labels.len());

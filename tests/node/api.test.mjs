@@ -746,6 +746,33 @@ describe('bad input throws an Error naming the problem', () => {
     assertError(() => model.weights('middle', 0), /part.*middle/);
     assertError(() => model.weights('decoder', 1), /layer.*below 1.*got 1/);
   });
+
+  test('null, true or a string where a number belongs is refused by name, not read as 0, 1 or 5', () => {
+    // wasm-bindgen's glue hands a number parameter `+value` to wasm, so these
+    // once ran 0, 1 and 5 steps, and took weights of layer 0 and seed 0.
+    const trainer = new Trainer(model, new Float32Array(12), { batchSize: 2 });
+    const steps = (got) => new RegExp(`\`steps\` must be a whole number from 0 to 1000000, got ${got}$`);
+    assertError(() => trainer.step(null), steps('null'));
+    assertError(() => trainer.step(true), steps('true'));
+    assertError(() => trainer.step('5'), steps("'5'"));
+    assertError(() => trainer.step([7]), steps('object'));
+    // No count at all is an Error too: say how many steps to run.
+    assertError(() => trainer.step(), steps('undefined'));
+    assert.equal(trainer.stepCount, 0);
+    assert.equal(trainer.step(2).step, 2);
+    trainer.free();
+
+    assertError(() => model.weights('encoder', null), /`layer` must be a whole number .*, got null$/);
+    const ink = new Float32Array(4);
+    assertError(() => preprocess(ink, '2', 2), /`width` must be a whole number from 0 to 8192, got '2'$/);
+    assertError(() => preprocess(ink, 2, false), /`height` .*, got false$/);
+    assertError(() => inkFromRgba(new Uint8Array(4), 1, null), /`height` .*, got null$/);
+    const noise = { kind: 'masking', level: 0.5 };
+    assertError(() => corrupt(new Float32Array(3), noise, null), /`seed` .*, got null$/);
+    assertError(() => corrupt(new Float32Array(3), noise, 10n), /`seed` .*, got bigint$/);
+    assertError(() => digits.image('test', null), /`index` .*, got null$/);
+    assertError(() => digits.label('test', ''), /`index` .*, got ''$/);
+  });
 });
 
 describe('bad model files throw an Error naming the problem', () => {
@@ -1029,6 +1056,19 @@ describe('live wasm objects', () => {
     assert.equal(trainer.step(2).step, 2);
     trainer.free();
     model.free();
+  });
+
+  test('no export lets the glue turn a wrong value into a number or a flag', () => {
+    // For an `f64` or `bool` parameter wasm-bindgen's glue passes `+value`
+    // (`null` → 0, `'5'` → 5, `'true'` → NaN → false); such parameters cross
+    // as a JsValue and are checked in Rust instead (`whole`, `flag` in
+    // src/wasm). A new export with a plain number or flag fails here.
+    for (const file of ['autoencoder_lab.js', 'autoencoder_lab_infer.js']) {
+      const glue = readFileSync(new URL(file, PKG), 'utf8');
+      const exports = glue.slice(0, glue.indexOf('function __wbg_get_imports'));
+      assert.ok(exports.includes('export function corrupt('), `${file}: exports not found`);
+      assert.doesNotMatch(exports, /= \+[\w(]/, `${file} coerces an argument`);
+    }
   });
 
   test('a trainer keeps its own copy of the model and the data', () => {

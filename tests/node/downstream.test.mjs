@@ -237,11 +237,11 @@ describe('misuse', () => {
     // wasm-bindgen reads a non-string given for a string as if it were one,
     // which corrupted memory; hundreds of rounds would crash Node.
     for (let round = 0; round < 300; round++) {
-      assert.throws(() => pairingModalities(42), /`pairing` must be a string, got number/);
+      assert.throws(() => pairingModalities(42), /`pairing` must be a string, got 42$/);
       assert.throws(() => presetConfig({}, {}), /`kind` must be a string, got object/);
       assert.throws(() => pairInputs(null, new Float32Array(784), new Uint8Array(1), true, true),
         /`pairing` must be a string, got null/);
-      assert.throws(() => digits.images(1), /`split` must be a string, got number/);
+      assert.throws(() => digits.images(1), /`split` must be a string, got 1$/);
       const model = new Autoencoder(presetConfig('sparse', { codeSize: 16 }));
       assert.throws(() => model.weights(0, 0), /`part` must be a string/);
       model.free();
@@ -265,6 +265,34 @@ describe('misuse', () => {
     assert.throws(() => new Trainer(model, train.images.slice(0, 784),
       { optimizer: { kind: 'adam', learningRate: NaN } }), /`optimizer.learningRate`.*NaN/);
     model.free();
+  });
+
+  test('null, true or a string where a number or a flag belongs is refused by name', () => {
+    // The glue would have read these as 0, 1 or 5, and 'true' as false.
+    const x = train.images.slice(0, 10 * PIXELS);
+    const labels = train.labels.slice(0, 10);
+    const image = new Float32Array(PIXELS);
+    const cases = [
+      [() => new Probe(x, '784', labels, 10), /`width` must be a whole number .*, got '784'$/],
+      [() => new Probe(x, 784, labels, null), /`classes` must be a whole number .*, got null$/],
+      [() => probeAccuracy(x, labels, x, labels, 784, 10, true), /`perClass` .*, got true$/],
+      [() => fewPerClass(labels, null, 0), /`perClass` .*, got null$/],
+      [() => fewPerClass(labels, 1, '0'), /`seed` .*, got '0'$/],
+      [() => new Pca(x, 784, true), /`components` .*, got true$/],
+      [() => pairInputs('halves', image, new Uint8Array(1), 'true', true),
+        /`keepFirst` must be true or false, got 'true'$/],
+      [() => pairInputs('halves', image, new Uint8Array(1), true, 0),
+        /`keepSecond` must be true or false, got 0$/],
+    ];
+    for (const [action, pattern] of cases) {
+      assert.throws(action, (error) => error instanceof Error && pattern.test(error.message));
+    }
+    // undefined and null still mean "every row" for probeAccuracy's perClass.
+    const y = train.labels.slice(0, 100);
+    const few = train.images.slice(0, 100 * PIXELS);
+    assert.equal(probeAccuracy(few, y, few, y, 784, 10, null, { epochs: 1, minSteps: 1 }),
+      probeAccuracy(few, y, few, y, 784, 10, undefined, { epochs: 1, minSteps: 1 }));
+    assert.equal(fewPerClass(train.labels, 10, 0).length, 100);
   });
 
   test('a probe of zero labels per class says so', () => {
