@@ -11,7 +11,7 @@ pub enum Error {
     /// A function argument is out of its range.
     Argument {
         op: &'static str,
-        name: &'static str,
+        name: String,
         reason: String,
     },
     /// An input has the wrong length or shape for the operation.
@@ -49,8 +49,12 @@ impl Error {
 
     #[cold]
     #[inline(never)]
-    pub(crate) fn argument(op: &'static str, name: &'static str, reason: String) -> Error {
-        Error::Argument { op, name, reason }
+    pub(crate) fn argument(op: &'static str, name: impl Into<String>, reason: String) -> Error {
+        Error::Argument {
+            op,
+            name: name.into(),
+            reason,
+        }
     }
 
     #[cold]

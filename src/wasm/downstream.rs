@@ -2,7 +2,7 @@
 //! and the multimodal pairings of the digits.
 
 use super::training::{from_js, to_js};
-use super::{shown, text, whole};
+use super::{byte_array, shown, text, whole};
 use crate::error::Error;
 use crate::multimodal::Pairing;
 use crate::probe::{few_per_class, probe_accuracy, Pca, Probe, ProbeConfig};
@@ -25,15 +25,16 @@ impl JsProbe {
     pub fn new(
         features: &[f32],
         width: JsValue,
-        labels: &[u8],
+        labels: JsValue,
         classes: JsValue,
         options: JsValue,
     ) -> Result<JsProbe, JsError> {
         let width = whole("Probe", "width", &width, 1 << 24)? as usize;
+        let labels = self::labels("Probe", "labels", &labels)?;
         let classes = whole("Probe", "classes", &classes, 1 << 24)? as usize;
         let config: ProbeConfig = from_js("probe options", options)?;
         Ok(JsProbe {
-            inner: Probe::fit(features, width, labels, classes, &config)?,
+            inner: Probe::fit(features, width, &labels, classes, &config)?,
         })
     }
 
@@ -59,8 +60,9 @@ impl JsProbe {
     }
 
     /// The fraction of rows whose most probable class is their label.
-    pub fn accuracy(&self, features: &[f32], labels: &[u8]) -> Result<f64, JsError> {
-        Ok(self.inner.accuracy(features, labels)?)
+    pub fn accuracy(&self, features: &[f32], labels: JsValue) -> Result<f64, JsError> {
+        let labels = self::labels("Probe.accuracy", "labels", &labels)?;
+        Ok(self.inner.accuracy(features, &labels)?)
     }
 }
 
@@ -70,14 +72,16 @@ impl JsProbe {
 #[allow(clippy::too_many_arguments)] // mirrors the JS call, one array per argument
 pub fn probe_accuracy_js(
     train_features: &[f32],
-    train_labels: &[u8],
+    train_labels: JsValue,
     test_features: &[f32],
-    test_labels: &[u8],
+    test_labels: JsValue,
     width: JsValue,
     classes: JsValue,
     per_class: JsValue,
     options: JsValue,
 ) -> Result<f64, JsError> {
+    let train_labels = labels("probeAccuracy", "trainLabels", &train_labels)?;
+    let test_labels = labels("probeAccuracy", "testLabels", &test_labels)?;
     let width = whole("probeAccuracy", "width", &width, 1 << 24)? as usize;
     let classes = whole("probeAccuracy", "classes", &classes, 1 << 24)? as usize;
     let per_class = if per_class.is_undefined() || per_class.is_null() {
@@ -87,8 +91,8 @@ pub fn probe_accuracy_js(
     };
     let config: ProbeConfig = from_js("probe options", options)?;
     Ok(probe_accuracy(
-        (train_features, train_labels),
-        (test_features, test_labels),
+        (train_features, &train_labels),
+        (test_features, &test_labels),
         width,
         classes,
         per_class,
@@ -99,13 +103,14 @@ pub fn probe_accuracy_js(
 /// Indices of `perClass` rows of each label, drawn with `seed`, in order.
 #[wasm_bindgen(js_name = fewPerClass)]
 pub fn few_per_class_js(
-    labels: &[u8],
+    labels: JsValue,
     per_class: JsValue,
     seed: JsValue,
 ) -> Result<Vec<u32>, JsError> {
+    let labels = self::labels("fewPerClass", "labels", &labels)?;
     let per_class = whole("fewPerClass", "perClass", &per_class, 1 << 24)? as usize;
     let seed = whole("fewPerClass", "seed", &seed, u32::MAX.into())?;
-    let chosen = few_per_class(labels, per_class, seed);
+    let chosen = few_per_class(&labels, per_class, seed);
     Ok(chosen.into_iter().map(|i| i as u32).collect())
 }
 
@@ -161,16 +166,17 @@ pub fn pairing_modalities(pairing: JsValue) -> Result<JsValue, JsError> {
 pub fn pair_inputs(
     pairing: JsValue,
     images: &[f32],
-    labels: &[u8],
+    labels: JsValue,
     keep_first: JsValue,
     keep_second: JsValue,
 ) -> Result<Vec<f32>, JsError> {
     let pairing = Pairing::parse(&text("pairInputs", "pairing", &pairing)?)?;
+    let labels = self::labels("pairInputs", "labels", &labels)?;
     let keep = [
         flag("pairInputs", "keepFirst", &keep_first)?,
         flag("pairInputs", "keepSecond", &keep_second)?,
     ];
-    Ok(pairing.join(images, labels, SIDE, SIDE, keep)?)
+    Ok(pairing.join(images, &labels, SIDE, SIDE, keep)?)
 }
 
 /// `true` or `false`, naming the argument otherwise. Flags cross as a
@@ -189,4 +195,37 @@ fn flag(op: &'static str, name: &'static str, value: &JsValue) -> Result<bool, J
 pub fn paired_images(pairing: JsValue, outputs: &[f32]) -> Result<Vec<f32>, JsError> {
     let pairing = Pairing::parse(&text("pairedImages", "pairing", &pairing)?)?;
     Ok(pairing.image_of(outputs, SIDE, SIDE)?)
+}
+
+/// Labels: a `Uint8Array` as it is, or any other array, plain or typed,
+/// whose values are whole numbers from 0 to 255, checked one by one. The
+/// glue would have copied `[300, -1, 2.5, NaN]` as `[44, 255, 2, 0]` (see
+/// `bytes` in mod.rs).
+fn labels(op: &'static str, name: &'static str, value: &JsValue) -> Result<Vec<u8>, JsError> {
+    use js_sys::{Array, ArrayBuffer};
+    if let Some(labels) = byte_array(value) {
+        return Ok(labels);
+    }
+    if !(Array::is_array(value) || ArrayBuffer::is_view(value)) {
+        let reason = format!(
+            "must be a Uint8Array or an array of whole numbers from 0 to 255, got {}",
+            shown(value)
+        );
+        return Err(Error::argument(op, name, reason).into());
+    }
+    let values = Array::from(value);
+    let mut labels = Vec::with_capacity(values.length() as usize);
+    for (i, label) in values.iter().enumerate() {
+        match label.as_f64() {
+            Some(x) if (0.0..=255.0).contains(&x) && x.fract() == 0.0 => labels.push(x as u8),
+            _ => {
+                let reason = format!(
+                    "must be a whole number from 0 to 255, got {}",
+                    shown(&label)
+                );
+                return Err(Error::argument(op, format!("{name}[{i}]"), reason).into());
+            }
+        }
+    }
+    Ok(labels)
 }

@@ -39,7 +39,7 @@ fn whole(op: &'static str, name: &'static str, value: &JsValue, max: u64) -> Res
                 "must be a whole number from 0 to {max}, got {}",
                 shown(value)
             );
-            Err(Error::Argument { op, name, reason }.into())
+            Err(Error::argument(op, name, reason).into())
         }
     }
 }
@@ -55,13 +55,22 @@ const INDEX_MAX: u64 = (usize::MAX >> 1) as u64;
 fn text(op: &'static str, name: &'static str, value: &JsValue) -> Result<String, JsError> {
     value.as_string().ok_or_else(|| {
         let reason = format!("must be a string, got {}", shown(value));
-        Error::Argument { op, name, reason }.into()
+        Error::argument(op, name, reason).into()
     })
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// Copies a typed array of bytes into `into`, of its length. (js-sys's
+    /// `Uint8Array::to_vec` does the same, with a check of the length whose
+    /// panic message costs the inference build 300 bytes.)
+    #[wasm_bindgen(js_namespace = Uint8Array, js_name = "prototype.set.call")]
+    fn copy_bytes(into: &mut [u8], from: &JsValue);
+}
+
 /// A JS value as a message shows it: a number as JS writes it, a string in
-/// quotes, `null`, `undefined`, `true` or `false`, and anything else by its
-/// type (`object`, `bigint`, `function`).
+/// quotes, `null`, `undefined`, `true` or `false`, an object by its class
+/// (`an Array`, `a Float32Array`), and anything else by its type (`bigint`).
 fn shown(value: &JsValue) -> String {
     if let Some(number) = value.as_f64() {
         return Number(number).to_string();
@@ -75,7 +84,50 @@ fn shown(value: &JsValue) -> String {
     if value.is_null() {
         return "null".to_string();
     }
-    value.js_typeof().as_string().unwrap_or_default()
+    // Reflect.get throws for a primitive (a bigint, a symbol, undefined).
+    let class = js_sys::Reflect::get(value, &"constructor".into())
+        .and_then(|made| js_sys::Reflect::get(&made, &"name".into()))
+        .ok()
+        .and_then(|name| name.as_string())
+        .filter(|name| !name.is_empty());
+    match class {
+        Some(name) => {
+            // Not U: a Uint8Array, a URL.
+            let article = if b"AEIO".contains(&name.as_bytes()[0]) {
+                "an"
+            } else {
+                "a"
+            };
+            format!("{article} {name}")
+        }
+        None => value.js_typeof().as_string().unwrap_or_default(),
+    }
+}
+
+/// Bytes of a file or of pixels: a `Uint8Array` (or a canvas's
+/// `Uint8ClampedArray`) and nothing else. For a `&[u8]` parameter
+/// wasm-bindgen's glue copies any array as a Uint8Array would, wrapping 300
+/// to 44 and −1 to 255 without a word. The check is here rather than in the
+/// JS guard (load.js), which sees each argument but not which parameters
+/// take bytes; here, as for numbers (`whole`), the parameter is known.
+/// Labels, which a person may write as `[3, 9]`, have their own check.
+fn bytes(op: &'static str, name: &'static str, value: &JsValue) -> Result<Vec<u8>, JsError> {
+    byte_array(value).ok_or_else(|| {
+        let reason = format!("must be a Uint8Array, got {}", shown(value));
+        Error::argument(op, name, reason).into()
+    })
+}
+
+/// A copy of a `Uint8Array` or `Uint8ClampedArray`; `None` for anything else.
+fn byte_array(value: &JsValue) -> Option<Vec<u8>> {
+    use js_sys::{Uint8Array, Uint8ClampedArray};
+    if !(value.is_instance_of::<Uint8Array>() || value.is_instance_of::<Uint8ClampedArray>()) {
+        return None;
+    }
+    // Read by Uint8Array's methods, which read a Uint8ClampedArray too.
+    let mut copy = vec![0; value.unchecked_ref::<Uint8Array>().length() as usize];
+    copy_bytes(&mut copy, value);
+    Some(copy)
 }
 
 /// The values of a 2-D result in row-major order, whatever its memory layout:
@@ -99,9 +151,10 @@ pub struct JsAutoencoder {
 impl JsAutoencoder {
     /// Reads a safetensors model file.
     #[wasm_bindgen(js_name = fromBytes)]
-    pub fn from_bytes(bytes: &[u8]) -> Result<JsAutoencoder, JsError> {
+    pub fn from_bytes(bytes: JsValue) -> Result<JsAutoencoder, JsError> {
+        let bytes = self::bytes("Autoencoder.fromBytes", "bytes", &bytes)?;
         Ok(JsAutoencoder {
-            inner: io::load(bytes)?,
+            inner: io::load(&bytes)?,
         })
     }
 
@@ -224,7 +277,8 @@ pub fn preprocess(ink: &[f32], width: JsValue, height: JsValue) -> Result<Vec<f3
 
 /// Ink in `[0, 1]` from canvas RGBA pixels: the alpha channel over 255.
 #[wasm_bindgen(js_name = inkFromRgba)]
-pub fn ink_from_rgba(rgba: &[u8], width: JsValue, height: JsValue) -> Result<Vec<f32>, JsError> {
+pub fn ink_from_rgba(rgba: JsValue, width: JsValue, height: JsValue) -> Result<Vec<f32>, JsError> {
+    let rgba = bytes("inkFromRgba", "rgba", &rgba)?;
     let width = whole("inkFromRgba", "width", &width, 8192)? as usize;
     let height = whole("inkFromRgba", "height", &height, 8192)? as usize;
     let expected = width.checked_mul(height).and_then(|n| n.checked_mul(4));

@@ -299,8 +299,9 @@ fn object(entries: &[(&str, JsValue)]) -> Result<JsValue, JsError> {
 /// Images of an IDX file (MNIST or Fashion-MNIST, plain or gzip):
 /// `{ images: Float32Array [count, rows·cols] in [0, 1], count, rows, cols }`.
 #[wasm_bindgen(js_name = readIdxImages)]
-pub fn read_idx_images(bytes: &[u8]) -> Result<JsValue, JsError> {
-    let (images, rows, cols) = idx::read_images(bytes)?;
+pub fn read_idx_images(bytes: JsValue) -> Result<JsValue, JsError> {
+    let bytes = super::bytes("readIdxImages", "bytes", &bytes)?;
+    let (images, rows, cols) = idx::read_images(&bytes)?;
     let count = images.len() / (rows * cols);
     object(&[
         ("images", js_sys::Float32Array::from(&images[..]).into()),
@@ -312,8 +313,9 @@ pub fn read_idx_images(bytes: &[u8]) -> Result<JsValue, JsError> {
 
 /// Labels of an IDX file (plain or gzip).
 #[wasm_bindgen(js_name = readIdxLabels)]
-pub fn read_idx_labels(bytes: &[u8]) -> Result<Vec<u8>, JsError> {
-    Ok(idx::read_labels(bytes)?)
+pub fn read_idx_labels(bytes: JsValue) -> Result<Vec<u8>, JsError> {
+    let bytes = super::bytes("readIdxLabels", "bytes", &bytes)?;
+    Ok(idx::read_labels(&bytes)?)
 }
 
 /// The real digits with their fixed train / test split.
@@ -325,9 +327,10 @@ pub struct JsDigits {
 #[wasm_bindgen(js_class = Digits)]
 impl JsDigits {
     #[wasm_bindgen(constructor)]
-    pub fn new(bytes: &[u8]) -> Result<JsDigits, JsError> {
+    pub fn new(bytes: JsValue) -> Result<JsDigits, JsError> {
+        let bytes = super::bytes("new Digits", "bytes", &bytes)?;
         Ok(JsDigits {
-            inner: Digits::parse(bytes)?,
+            inner: Digits::parse(&bytes)?,
         })
     }
 

@@ -21,6 +21,8 @@ import {
   loadDigits,
   preprocess,
   presetConfig,
+  readIdxImages,
+  readIdxLabels,
 } from '../../pkg/index.js';
 import initWasm from '../../pkg/autoencoder_lab.js';
 import { seededRandom } from '../../scripts/random.mjs';
@@ -724,6 +726,30 @@ describe('bad input throws an Error naming the problem', () => {
     }
   });
 
+  test('bytes of a file or of pixels must be a Uint8Array, never wrapped modulo 256', () => {
+    // The glue copied any array as a Uint8Array would: [300, 0, 0, 256] became
+    // [44, 0, 0, 0], a blank pixel, without a word.
+    const refused = (what, got) => new RegExp(`^${what}: \`(bytes|rgba)\` must be a Uint8Array, got ${got}$`);
+    assertError(() => inkFromRgba([300, 0, 0, 256], 1, 1), refused('inkFromRgba', 'an Array'));
+    assertError(() => inkFromRgba([0, 0, 0, 255], 1, 1), refused('inkFromRgba', 'an Array'));
+    assertError(() => inkFromRgba(new Float32Array(4).fill(0.5), 1, 1),
+      refused('inkFromRgba', 'a Float32Array'));
+    const file = tinyFile();
+    assertError(() => Autoencoder.fromBytes([...file]), refused('Autoencoder.fromBytes', 'an Array'));
+    assertError(() => Autoencoder.fromBytes(new Uint16Array(file)),
+      refused('Autoencoder.fromBytes', 'a Uint16Array'));
+    assertError(() => Autoencoder.fromBytes('tiny.safetensors'),
+      refused('Autoencoder.fromBytes', "'tiny.safetensors'"));
+    assertError(() => Autoencoder.fromBytes(), refused('Autoencoder.fromBytes', 'undefined'));
+    assertError(() => readIdxImages([0, 0, 8, 3]), refused('readIdxImages', 'an Array'));
+    assertError(() => readIdxLabels({ length: 0 }), refused('readIdxLabels', 'an Object'));
+    assertError(() => new Digits([31, 139]), refused('new Digits', 'an Array'));
+
+    // A Node Buffer is a Uint8Array, and a canvas gives a Uint8ClampedArray.
+    assert.equal(Autoencoder.fromBytes(Buffer.from(file)).encode(new Float32Array([1, 2]))[0], -1.25);
+    assert.deepEqual([...inkFromRgba(new Uint8ClampedArray([0, 0, 0, 255]), 1, 1)], [1]);
+  });
+
   test('numbers in messages read as a JS user writes them', () => {
     // Rust's own formatting would print `inf` and 1e300 as 301 digits.
     const trainer = new Trainer(model, new Float32Array(12), { batchSize: 2 });
@@ -755,7 +781,7 @@ describe('bad input throws an Error naming the problem', () => {
     assertError(() => trainer.step(null), steps('null'));
     assertError(() => trainer.step(true), steps('true'));
     assertError(() => trainer.step('5'), steps("'5'"));
-    assertError(() => trainer.step([7]), steps('object'));
+    assertError(() => trainer.step([7]), steps('an Array'));
     // No count at all is an Error too: say how many steps to run.
     assertError(() => trainer.step(), steps('undefined'));
     assert.equal(trainer.stepCount, 0);
@@ -1058,7 +1084,7 @@ describe('live wasm objects', () => {
     model.free();
   });
 
-  test('no export lets the glue turn a wrong value into a number or a flag', () => {
+  test('no export lets the glue turn a wrong value into a number, a flag or a byte', () => {
     // For an `f64` or `bool` parameter wasm-bindgen's glue passes `+value`
     // (`null` → 0, `'5'` → 5, `'true'` → NaN → false); such parameters cross
     // as a JsValue and are checked in Rust instead (`whole`, `flag` in
@@ -1068,6 +1094,8 @@ describe('live wasm objects', () => {
       const exports = glue.slice(0, glue.indexOf('function __wbg_get_imports'));
       assert.ok(exports.includes('export function corrupt('), `${file}: exports not found`);
       assert.doesNotMatch(exports, /= \+[\w(]/, `${file} coerces an argument`);
+      // Nor copies any array into bytes (see `bytes` in src/wasm/mod.rs).
+      assert.doesNotMatch(exports, /passArray8ToWasm0/, `${file} wraps an array into bytes`);
     }
   });
 

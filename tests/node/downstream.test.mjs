@@ -238,7 +238,7 @@ describe('misuse', () => {
     // which corrupted memory; hundreds of rounds would crash Node.
     for (let round = 0; round < 300; round++) {
       assert.throws(() => pairingModalities(42), /`pairing` must be a string, got 42$/);
-      assert.throws(() => presetConfig({}, {}), /`kind` must be a string, got object/);
+      assert.throws(() => presetConfig({}, {}), /`kind` must be a string, got an Object$/);
       assert.throws(() => pairInputs(null, new Float32Array(784), new Uint8Array(1), true, true),
         /`pairing` must be a string, got null/);
       assert.throws(() => digits.images(1), /`split` must be a string, got 1$/);
@@ -293,6 +293,44 @@ describe('misuse', () => {
     assert.equal(probeAccuracy(few, y, few, y, 784, 10, null, { epochs: 1, minSteps: 1 }),
       probeAccuracy(few, y, few, y, 784, 10, undefined, { epochs: 1, minSteps: 1 }));
     assert.equal(fewPerClass(train.labels, 10, 0).length, 100);
+  });
+
+  test('labels in a plain or typed array are checked one by one, never wrapped modulo 256', () => {
+    // The glue copied labels as a Uint8Array would: [300, -1, 2.5, NaN]
+    // became [44, 255, 2, 0], and a probe trained on wrong labels.
+    const x = train.images.slice(0, 10 * PIXELS);
+    const labels = train.labels.slice(0, 10);
+    const image = new Float32Array(PIXELS);
+    const refused = (what, got) => (error) => error instanceof Error
+      && new RegExp(`: \`${what.replace(/[[\]]/g, '\\$&')}\` must be a whole number from 0 to 255, got ${got}$`)
+        .test(error.message);
+    assert.throws(() => new Probe(x, 784, [300, ...labels.slice(1)], 10), refused('labels[0]', '300'));
+    assert.throws(() => fewPerClass([0, 1, -1], 1, 0), refused('labels[2]', '-1'));
+    assert.throws(() => fewPerClass([2.5], 1, 0), refused('labels[0]', '2.5'));
+    assert.throws(() => fewPerClass([0, NaN], 1, 0), refused('labels[1]', 'NaN'));
+    assert.throws(() => fewPerClass([null], 1, 0), refused('labels[0]', 'null'));
+    assert.throws(() => fewPerClass(['3'], 1, 0), refused('labels[0]', "'3'"));
+    assert.throws(() => fewPerClass(new Float32Array([1, 0.5]), 1, 0), refused('labels[1]', '0.5'));
+    assert.throws(() => fewPerClass(new Int16Array([300]), 1, 0), refused('labels[0]', '300'));
+    assert.throws(() => fewPerClass(new BigInt64Array(1), 1, 0), refused('labels[0]', 'bigint'));
+    assert.throws(() => pairInputs('image-label', image, [266], true, true), refused('labels[0]', '266'));
+    assert.throws(() => probeAccuracy(x, labels, x, [...labels.slice(1), 256], 784, 10),
+      refused('testLabels[9]', '256'));
+    assert.throws(() => probeAccuracy(x, [...labels.slice(1), 1e300], x, labels, 784, 10),
+      refused('trainLabels[9]', '1e300'));
+    const probe = new Probe(x, 784, labels, 10, { epochs: 1 });
+    assert.throws(() => probe.accuracy(x, [...labels.slice(1), Infinity]),
+      refused('labels[9]', 'Infinity'));
+    assert.throws(() => probe.accuracy(x, 7), /`labels` must be a Uint8Array or an array of whole numbers from 0 to 255, got 7$/);
+    assert.throws(() => probe.accuracy(x, { 0: 1, length: 1 }), /`labels` must be .*, got an Object$/);
+
+    // Labels that are whole numbers from 0 to 255 work in any array.
+    assert.equal(probe.accuracy(x, [...labels]), probe.accuracy(x, labels));
+    assert.equal(probe.accuracy(x, Float64Array.from(labels)), probe.accuracy(x, labels));
+    assert.deepEqual(fewPerClass([...train.labels], 10, 0), fewPerClass(train.labels, 10, 0));
+    assert.deepEqual(pairInputs('image-label', image, new Float32Array([7]), true, true),
+      pairInputs('image-label', image, new Uint8Array([7]), true, true));
+    probe.free();
   });
 
   test('a probe of zero labels per class says so', () => {
