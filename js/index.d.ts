@@ -2,11 +2,12 @@
  * autoencoder-lab: four kinds of autoencoder that train and run in the browser.
  *
  * Every function and method that can fail throws an `Error` whose message
- * names what was wrong (a config field, a shape, a file part). Arguments are
- * taken as given, not converted: `null`, `true` or `'5'` where a number or a
- * flag belongs throws, naming the argument. Bytes (a model file, an IDX file,
- * canvas pixels) must be a `Uint8Array` (or `Uint8ClampedArray`); for labels
- * see `Labels`.
+ * names what was wrong (a config field, a shape, a file part), a wrong
+ * argument after the call it was given to: "pairInputs: `labels[0]` is 10,
+ * not a digit from 0 to 9". Arguments are taken as given, not converted:
+ * `null`, `true` or `'5'` where a number or a flag belongs throws, naming the
+ * argument. Bytes (a model file, an IDX file, canvas pixels) must be a
+ * `Uint8Array` (or `Uint8ClampedArray`); for labels see `Labels`.
  */
 
 /** The four named kinds; each is a preset of one objective. */

@@ -25,6 +25,9 @@ pub enum Error {
     /// A sum inside the model passed the range of f32 (about ±3.4e38), in
     /// layer `layer` (counted from 0 over encoder and decoder).
     Overflow { op: &'static str, layer: usize },
+    /// A model without a decoder (an exported encoder) was asked for more
+    /// than its codes.
+    EncoderOnly { op: &'static str },
     /// Training produced a loss or gradient that is not finite, or a gradient
     /// too large to apply; the trainer is as it was before that step.
     NonFiniteLoss { step: u64, loss: f64 },
@@ -86,6 +89,11 @@ impl fmt::Display for Error {
                 "{op}: the values overflowed in layer {} (a sum passed ±3.4e38): the input or \
                  the model's weights are far too large",
                 layer + 1
+            ),
+            Error::EncoderOnly { op } => write!(
+                f,
+                "{op}: this model is an exported encoder, without a decoder: it can encode, \
+                 but not decode, reconstruct, evaluate or train"
             ),
             Error::NonFiniteLoss { step, loss } => write!(
                 f,

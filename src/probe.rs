@@ -138,11 +138,8 @@ impl Probe {
         if let Some(i) = labels.iter().position(|&l| l as usize >= classes) {
             return Err(Error::argument(
                 "fit a probe",
-                "labels",
-                format!(
-                    "[{i}] is {}, but there are only {classes} classes",
-                    labels[i]
-                ),
+                format!("labels[{i}]"),
+                format!("is {}, but there are only {classes} classes", labels[i]),
             ));
         }
 

@@ -2,7 +2,7 @@
 //! and the multimodal pairings of the digits.
 
 use super::training::{from_js, to_js};
-use super::{byte_array, shown, text, whole};
+use super::{byte_array, called, shown, text, whole};
 use crate::error::Error;
 use crate::multimodal::Pairing;
 use crate::probe::{few_per_class, probe_accuracy, Pca, Probe, ProbeConfig};
@@ -29,12 +29,13 @@ impl JsProbe {
         classes: JsValue,
         options: JsValue,
     ) -> Result<JsProbe, JsError> {
-        let width = whole("Probe", "width", &width, 1 << 24)? as usize;
-        let labels = self::labels("Probe", "labels", &labels)?;
-        let classes = whole("Probe", "classes", &classes, 1 << 24)? as usize;
+        const OP: &str = "new Probe";
+        let width = whole(OP, "width", &width, 1 << 24)? as usize;
+        let labels = self::labels(OP, "labels", &labels)?;
+        let classes = whole(OP, "classes", &classes, 1 << 24)? as usize;
         let config: ProbeConfig = from_js("probe options", options)?;
         Ok(JsProbe {
-            inner: Probe::fit(features, width, &labels, classes, &config)?,
+            inner: Probe::fit(features, width, &labels, classes, &config).map_err(called(OP))?,
         })
     }
 
@@ -50,19 +51,26 @@ impl JsProbe {
 
     /// `[n, width]` → class probabilities `[n, classes]`.
     pub fn probabilities(&self, features: &[f32]) -> Result<Vec<f32>, JsError> {
-        Ok(super::rows(self.inner.probabilities(features)?))
+        let probabilities = self.inner.probabilities(features);
+        Ok(super::rows(
+            probabilities.map_err(called("Probe.probabilities"))?,
+        ))
     }
 
     /// The most probable class of each row.
     pub fn predict(&self, features: &[f32]) -> Result<Vec<u32>, JsError> {
-        let classes = self.inner.predict(features)?;
+        let classes = self
+            .inner
+            .predict(features)
+            .map_err(called("Probe.predict"))?;
         Ok(classes.into_iter().map(|c| c as u32).collect())
     }
 
     /// The fraction of rows whose most probable class is their label.
     pub fn accuracy(&self, features: &[f32], labels: JsValue) -> Result<f64, JsError> {
-        let labels = self::labels("Probe.accuracy", "labels", &labels)?;
-        Ok(self.inner.accuracy(features, &labels)?)
+        const OP: &str = "Probe.accuracy";
+        let labels = self::labels(OP, "labels", &labels)?;
+        Ok(self.inner.accuracy(features, &labels).map_err(called(OP))?)
     }
 }
 
@@ -80,16 +88,38 @@ pub fn probe_accuracy_js(
     per_class: JsValue,
     options: JsValue,
 ) -> Result<f64, JsError> {
-    let train_labels = labels("probeAccuracy", "trainLabels", &train_labels)?;
-    let test_labels = labels("probeAccuracy", "testLabels", &test_labels)?;
-    let width = whole("probeAccuracy", "width", &width, 1 << 24)? as usize;
-    let classes = whole("probeAccuracy", "classes", &classes, 1 << 24)? as usize;
+    const OP: &str = "probeAccuracy";
+    let train_labels = labels(OP, "trainLabels", &train_labels)?;
+    let test_labels = labels(OP, "testLabels", &test_labels)?;
+    let width = whole(OP, "width", &width, 1 << 24)? as usize;
+    let classes = whole(OP, "classes", &classes, 1 << 24)? as usize;
     let per_class = if per_class.is_undefined() || per_class.is_null() {
         None
     } else {
-        Some(whole("probeAccuracy", "perClass", &per_class, 1 << 24)? as usize)
+        Some(whole(OP, "perClass", &per_class, 1 << 24)? as usize)
     };
     let config: ProbeConfig = from_js("probe options", options)?;
+    // Checked here, where it is known which of the two sets is at fault.
+    let sets = [
+        (
+            train_features,
+            &train_labels,
+            "trainFeatures",
+            "trainLabels",
+        ),
+        (test_features, &test_labels, "testFeatures", "testLabels"),
+    ];
+    for (features, labels, features_name, labels_name) in sets {
+        if width > 0 && labels.len().checked_mul(width) != Some(features.len()) {
+            let expected = format!(
+                "{} values in `{features_name}`, {width} for each of the {} labels in \
+                 `{labels_name}`",
+                labels.len() as u64 * width as u64,
+                labels.len()
+            );
+            return Err(Error::shape(OP, expected, features.len()).into());
+        }
+    }
     Ok(probe_accuracy(
         (train_features, &train_labels),
         (test_features, &test_labels),
@@ -97,7 +127,8 @@ pub fn probe_accuracy_js(
         classes,
         per_class,
         &config,
-    )?)
+    )
+    .map_err(called(OP))?)
 }
 
 /// Indices of `perClass` rows of each label, drawn with `seed`, in order.
@@ -126,16 +157,21 @@ impl JsPca {
     /// `features: [n, width]`.
     #[wasm_bindgen(constructor)]
     pub fn new(features: &[f32], width: JsValue, components: JsValue) -> Result<JsPca, JsError> {
-        let width = whole("Pca", "width", &width, 1 << 24)? as usize;
-        let components = whole("Pca", "components", &components, 1 << 24)? as usize;
+        const OP: &str = "new Pca";
+        let width = whole(OP, "width", &width, 1 << 24)? as usize;
+        let components = whole(OP, "components", &components, 1 << 24)? as usize;
         Ok(JsPca {
-            inner: Pca::fit(features, width, components)?,
+            inner: Pca::fit(features, width, components).map_err(called(OP))?,
         })
     }
 
     /// `[n, width]` → coordinates `[n, components]`.
     pub fn project(&self, features: &[f32]) -> Result<Vec<f32>, JsError> {
-        Ok(super::rows(self.inner.project(features)?))
+        Ok(super::rows(
+            self.inner
+                .project(features)
+                .map_err(called("Pca.project"))?,
+        ))
     }
 
     /// The variance along each component, largest first.
@@ -155,8 +191,9 @@ impl JsPca {
 /// `modalities` option: `'image-label'` or `'halves'`.
 #[wasm_bindgen(js_name = pairingModalities)]
 pub fn pairing_modalities(pairing: JsValue) -> Result<JsValue, JsError> {
-    let pairing = text("pairingModalities", "pairing", &pairing)?;
-    to_js(&Pairing::parse(&pairing)?.modalities(SIDE, SIDE))
+    const OP: &str = "pairingModalities";
+    let pairing = Pairing::parse(&text(OP, "pairing", &pairing)?).map_err(called(OP))?;
+    to_js(&pairing.modalities(SIDE, SIDE))
 }
 
 /// Model inputs for 28 × 28 images `[n, 784]` and their labels (one per
@@ -170,13 +207,16 @@ pub fn pair_inputs(
     keep_first: JsValue,
     keep_second: JsValue,
 ) -> Result<Vec<f32>, JsError> {
-    let pairing = Pairing::parse(&text("pairInputs", "pairing", &pairing)?)?;
-    let labels = self::labels("pairInputs", "labels", &labels)?;
+    const OP: &str = "pairInputs";
+    let pairing = Pairing::parse(&text(OP, "pairing", &pairing)?).map_err(called(OP))?;
+    let labels = self::labels(OP, "labels", &labels)?;
     let keep = [
-        flag("pairInputs", "keepFirst", &keep_first)?,
-        flag("pairInputs", "keepSecond", &keep_second)?,
+        flag(OP, "keepFirst", &keep_first)?,
+        flag(OP, "keepSecond", &keep_second)?,
     ];
-    Ok(pairing.join(images, &labels, SIDE, SIDE, keep)?)
+    Ok(pairing
+        .join(images, &labels, SIDE, SIDE, keep)
+        .map_err(called(OP))?)
 }
 
 /// `true` or `false`, naming the argument otherwise. Flags cross as a
@@ -193,8 +233,9 @@ fn flag(op: &'static str, name: &'static str, value: &JsValue) -> Result<bool, J
 /// the image block, or the two halves side by side again.
 #[wasm_bindgen(js_name = pairedImages)]
 pub fn paired_images(pairing: JsValue, outputs: &[f32]) -> Result<Vec<f32>, JsError> {
-    let pairing = Pairing::parse(&text("pairedImages", "pairing", &pairing)?)?;
-    Ok(pairing.image_of(outputs, SIDE, SIDE)?)
+    const OP: &str = "pairedImages";
+    let pairing = Pairing::parse(&text(OP, "pairing", &pairing)?).map_err(called(OP))?;
+    Ok(pairing.image_of(outputs, SIDE, SIDE).map_err(called(OP))?)
 }
 
 /// Labels: a `Uint8Array` as it is, or any other array, plain or typed,

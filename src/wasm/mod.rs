@@ -44,6 +44,35 @@ fn whole(op: &'static str, name: &'static str, value: &JsValue, max: u64) -> Res
     }
 }
 
+/// An error of the core as the public call `op` reports it. The core names
+/// its own steps ("fit a probe", "join modalities"), which are no call a JS
+/// user made: each export puts its name in their place (`new Probe`,
+/// `pairInputs`), and a config field becomes a field of its arguments.
+fn called(op: &'static str) -> impl Fn(Error) -> Error {
+    move |error| relabel(error, op)
+}
+
+/// [`called`]'s work, out of line as error.rs explains.
+#[cold]
+#[inline(never)]
+fn relabel(error: Error, op: &'static str) -> Error {
+    match error {
+        Error::Config { field, reason } => Error::argument(op, field, reason),
+        Error::Argument { name, reason, .. } => Error::argument(op, name, reason),
+        Error::Shape {
+            expected, actual, ..
+        } => Error::Shape {
+            op,
+            expected,
+            actual,
+        },
+        Error::NonFiniteInput { index, .. } => Error::NonFiniteInput { op, index },
+        Error::Overflow { layer, .. } => Error::Overflow { op, layer },
+        Error::EncoderOnly { .. } => Error::EncoderOnly { op },
+        other => other,
+    }
+}
+
 /// Largest index an argument may name, as the largest `usize` JS could pass.
 const INDEX_MAX: u64 = (usize::MAX >> 1) as u64;
 
@@ -175,39 +204,43 @@ impl JsAutoencoder {
 
     /// `[n, inputSize]` → `[n, codeSize]`.
     pub fn encode(&self, x: &[f32]) -> Result<Vec<f32>, JsError> {
-        let x = Autoencoder::batch_view("encode", x, self.inner.input_size())?;
+        const OP: &str = "Autoencoder.encode";
+        let x = Autoencoder::batch_view(OP, x, self.inner.input_size())?;
         Ok(rows(self.inner.encode(x)?))
     }
 
     /// `[n, codeSize]` → `[n, inputSize]`.
     pub fn decode(&self, code: &[f32]) -> Result<Vec<f32>, JsError> {
-        self.inner.require_decoder("decode")?;
-        let code = Autoencoder::batch_view("decode", code, self.inner.code_size())?;
+        const OP: &str = "Autoencoder.decode";
+        self.inner.require_decoder(OP)?;
+        let code = Autoencoder::batch_view(OP, code, self.inner.code_size())?;
         Ok(rows(self.inner.decode(code)?))
     }
 
     /// `[n, inputSize]` → `[n, inputSize]`.
     pub fn reconstruct(&self, x: &[f32]) -> Result<Vec<f32>, JsError> {
-        self.inner.require_decoder("reconstruct")?;
-        let x = Autoencoder::batch_view("reconstruct", x, self.inner.input_size())?;
+        const OP: &str = "Autoencoder.reconstruct";
+        self.inner.require_decoder(OP)?;
+        let x = Autoencoder::batch_view(OP, x, self.inner.input_size())?;
         Ok(rows(self.inner.reconstruct(x)?))
     }
 
     /// One layer's weights, `[units, in]` row-major.
     pub fn weights(&self, part: JsValue, layer: JsValue) -> Result<Vec<f32>, JsError> {
-        let part = text("weights", "part", &part)?;
-        let layer = whole("weights", "layer", &layer, INDEX_MAX)? as usize;
+        const OP: &str = "Autoencoder.weights";
+        let part = text(OP, "part", &part)?;
+        let layer = whole(OP, "layer", &layer, INDEX_MAX)? as usize;
         let layers = match part.as_str() {
             "encoder" => self.inner.encoder(),
             "decoder" => self.inner.decoder(),
             other => {
                 let reason = format!("must be 'encoder' or 'decoder', got '{other}'");
-                return Err(Error::argument("weights", "part", reason).into());
+                return Err(Error::argument(OP, "part", reason).into());
             }
         };
         let dense = layers.get(layer).ok_or_else(|| {
             let reason = format!("must be below {}, got {layer}", layers.len());
-            Error::argument("weights", "layer", reason)
+            Error::argument(OP, "layer", reason)
         })?;
         Ok(dense.weight.iter().copied().collect())
     }
@@ -294,8 +327,10 @@ pub fn ink_from_rgba(rgba: JsValue, width: JsValue, height: JsValue) -> Result<V
 #[wasm_bindgen]
 pub fn corrupt(x: &[f32], corruption: JsValue, seed: JsValue) -> Result<Vec<f32>, JsError> {
     let seed = whole("corrupt", "seed", &seed, 1 << 53)?;
-    let corruption = corruption_from_js(&corruption)?;
-    corruption.validate("corruption")?;
+    let corruption = corruption_from_js(&corruption).map_err(called("corrupt"))?;
+    corruption
+        .validate("corruption")
+        .map_err(called("corrupt"))?;
     check_finite("corrupt", x)?;
     let mut noisy = x.to_vec();
     corrupt_in_place(&mut noisy, corruption, &mut Rng::new(seed));
@@ -304,12 +339,12 @@ pub fn corrupt(x: &[f32], corruption: JsValue, seed: JsValue) -> Result<Vec<f32>
 
 /// Reads `{ kind, level }` by hand, so the inference-only build needs no
 /// serde bridge to JS values.
-fn corruption_from_js(value: &JsValue) -> Result<Corruption, JsError> {
+fn corruption_from_js(value: &JsValue) -> Result<Corruption, Error> {
     let field = |name: &str| js_sys::Reflect::get(value, &name.into()).ok();
     let kind = field("kind").and_then(|k| k.as_string());
     let level = field("level").and_then(|l| l.as_f64());
     let Some(level) = level else {
-        return Err(Error::config("corruption.level", "must be a number").into());
+        return Err(Error::config("corruption.level", "must be a number"));
     };
     match kind.as_deref() {
         Some("gaussian") => Ok(Corruption::Gaussian { level }),
@@ -323,7 +358,6 @@ fn corruption_from_js(value: &JsValue) -> Result<Corruption, JsError> {
                 }
                 None => "must be 'gaussian', 'masking' or 'saltPepper'".to_string(),
             },
-        )
-        .into()),
+        )),
     }
 }

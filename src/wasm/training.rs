@@ -1,7 +1,7 @@
 //! The bindings of the full package beyond inference: training, the real
 //! digits, IDX data and presets.
 
-use super::{text, whole, JsAutoencoder, INDEX_MAX};
+use super::{called, text, whole, JsAutoencoder, INDEX_MAX};
 use crate::config::ModelConfig;
 use crate::config::{preset, Kind, PresetOptions};
 use crate::data::{Digits, Split};
@@ -177,7 +177,7 @@ impl JsAutoencoder {
         }
         let config: ModelConfig = parse_js("model config", config)?;
         Ok(JsAutoencoder {
-            inner: Autoencoder::new(config)?,
+            inner: Autoencoder::new(config).map_err(called("new Autoencoder"))?,
         })
     }
 
@@ -187,7 +187,7 @@ impl JsAutoencoder {
 
     /// `{reconstruction, penalty, loss}` on clean samples `[n, inputSize]`.
     pub fn evaluate(&self, x: &[f32]) -> Result<JsValue, JsError> {
-        let parts = evaluate_dataset(&self.inner, x)?;
+        let parts = evaluate_dataset(&self.inner, x).map_err(called("Autoencoder.evaluate"))?;
         to_js(&Evaluation {
             reconstruction: parts.reconstruction,
             penalty: parts.penalty,
@@ -233,16 +233,17 @@ impl JsTrainer {
         let config: TrainConfig = from_js("training options", options)?;
         let batch_size = config.batch_size;
         Ok(JsTrainer {
-            inner: Trainer::new(model.inner.clone(), images, config)?,
+            inner: Trainer::new(model.inner.clone(), images, config)
+                .map_err(called("new Trainer"))?,
             batch_size,
         })
     }
 
     /// Runs `steps` steps and returns the progress.
     pub fn step(&mut self, steps: JsValue) -> Result<JsValue, JsError> {
-        let steps = whole("step", "steps", &steps, MAX_STEPS_PER_CALL)? as usize;
+        let steps = whole("Trainer.step", "steps", &steps, MAX_STEPS_PER_CALL)? as usize;
         let start = now_ms();
-        let report = self.inner.step(steps)?;
+        let report = self.inner.step(steps).map_err(called("Trainer.step"))?;
         let seconds = ((now_ms() - start) / 1000.0).max(1e-6);
         to_js(&Progress {
             step: report.step,
@@ -345,24 +346,30 @@ impl JsDigits {
     }
 
     pub fn images(&self, split: JsValue) -> Result<Vec<f32>, JsError> {
-        Ok(self.inner.images(split_of(&split)?))
+        Ok(self.inner.images(split_of("Digits.images", &split)?))
     }
 
     pub fn labels(&self, split: JsValue) -> Result<Vec<u8>, JsError> {
-        Ok(self.inner.labels(split_of(&split)?).to_vec())
+        Ok(self
+            .inner
+            .labels(split_of("Digits.labels", &split)?)
+            .to_vec())
     }
 
     pub fn image(&self, split: JsValue, index: JsValue) -> Result<Vec<f32>, JsError> {
-        let index = whole("Digits", "index", &index, INDEX_MAX)? as usize;
-        Ok(self.inner.image(split_of(&split)?, index)?)
+        const OP: &str = "Digits.image";
+        let split = split_of(OP, &split)?;
+        let index = whole(OP, "index", &index, INDEX_MAX)? as usize;
+        Ok(self.inner.image(split, index).map_err(called(OP))?)
     }
 
     pub fn label(&self, split: JsValue, index: JsValue) -> Result<u8, JsError> {
-        let index = whole("Digits", "index", &index, INDEX_MAX)? as usize;
-        let labels = self.inner.labels(split_of(&split)?);
+        const OP: &str = "Digits.label";
+        let labels = self.inner.labels(split_of(OP, &split)?);
+        let index = whole(OP, "index", &index, INDEX_MAX)? as usize;
         labels.get(index).copied().ok_or_else(|| {
             let reason = format!("must be below {}, got {index}", labels.len());
-            Error::argument("Digits", "index", reason).into()
+            Error::argument(OP, "index", reason).into()
         })
     }
 }
@@ -370,12 +377,13 @@ impl JsDigits {
 /// A complete config for one of the four kinds.
 #[wasm_bindgen(js_name = presetConfig)]
 pub fn preset_config(kind: JsValue, options: JsValue) -> Result<JsValue, JsError> {
-    let kind = Kind::parse(&text("presetConfig", "kind", &kind)?)?;
+    const OP: &str = "presetConfig";
+    let kind = Kind::parse(&text(OP, "kind", &kind)?).map_err(called(OP))?;
     let options: PresetOptions = from_js("preset options", options)?;
-    to_js(&preset(kind, &options)?)
+    to_js(&preset(kind, &options).map_err(called(OP))?)
 }
 
-/// `'train'` or `'test'`.
-fn split_of(split: &JsValue) -> Result<Split, JsError> {
-    Ok(Split::parse(&text("Digits", "split", split)?)?)
+/// `'train'` or `'test'`, the `split` argument of the call `op`.
+fn split_of(op: &'static str, split: &JsValue) -> Result<Split, JsError> {
+    Ok(Split::parse(&text(op, "split", split)?).map_err(called(op))?)
 }

@@ -571,9 +571,10 @@ describe('bad input throws an Error naming the problem', () => {
       /reconstruct.*multiple of 6.*got 13/);
     assertError(() => model.evaluate(new Float32Array(7)), /evaluate.*multiple of 6.*got 7/);
     assertError(() => new Trainer(model, new Float32Array(7)),
-      /training data.*multiple of 6.*got 7/);
+      /^new Trainer: expected a non-empty multiple of 6 values, got 7$/);
     assertError(() => preprocess(new Float32Array(3), 2, 2), /preprocess.*2×2 = 4.*got 3/);
-    assertError(() => preprocess(new Float32Array(0), 0, 0), /width\/height/);
+    assertError(() => preprocess(new Float32Array(0), 0, 0),
+      /^preprocess: `width` must be from 1 to 8192, got 0$/);
     assertError(() => inkFromRgba(new Uint8Array(15), 2, 2),
       /inkFromRgba: expected 2×2×4.*got 15/);
   });
@@ -591,7 +592,7 @@ describe('bad input throws an Error naming the problem', () => {
     assertError(() => model.encode(x), /encode.*index 2.*NaN/);
     assertError(() => model.reconstruct(x), /reconstruct.*index 2.*NaN/);
     assertError(() => model.evaluate(x), /evaluate.*index 2.*NaN/);
-    assertError(() => new Trainer(model, x), /training data.*index 2.*NaN/);
+    assertError(() => new Trainer(model, x), /^new Trainer: input value at index 2 is NaN/);
     assertError(() => model.decode(new Float32Array([0, Infinity, 0, 0])),
       /decode.*index 1.*infinite/);
     assertError(() => preprocess(new Float32Array([0, 0, -Infinity, 0]), 2, 2),
@@ -748,6 +749,52 @@ describe('bad input throws an Error naming the problem', () => {
     // A Node Buffer is a Uint8Array, and a canvas gives a Uint8ClampedArray.
     assert.equal(Autoencoder.fromBytes(Buffer.from(file)).encode(new Float32Array([1, 2]))[0], -1.25);
     assert.deepEqual([...inkFromRgba(new Uint8ClampedArray([0, 0, 0, 255]), 1, 1)], [1]);
+  });
+
+  test('each message names the call that was made, never a step inside it', () => {
+    // The core names its own steps ("training data", "evaluate a reconstruction
+    // loss"); the exports put the public call's name in their place.
+    const encoder = Autoencoder.fromBytes(model.encoderOnly().toBytes());
+    const onlyEncodes = 'this model is an exported encoder, without a decoder: it can encode, '
+      + 'but not decode, reconstruct, evaluate or train';
+    const bce = new Autoencoder(presetConfig('undercomplete', { inputSize: 2, codeSize: 1, loss: 'bce' }));
+    const huge = new Float32Array(6).fill(3e38);
+    const cases = [
+      [() => model.encode(new Float32Array(5)),
+        'Autoencoder.encode: expected a non-empty multiple of 6 values, got 5'],
+      [() => encoder.decode(new Float32Array(4)), `Autoencoder.decode: ${onlyEncodes}`],
+      [() => encoder.reconstruct(new Float32Array(6)), `Autoencoder.reconstruct: ${onlyEncodes}`],
+      [() => encoder.evaluate(new Float32Array(6)), `Autoencoder.evaluate: ${onlyEncodes}`],
+      [() => new Trainer(encoder, new Float32Array(6)), `new Trainer: ${onlyEncodes}`],
+      [() => model.evaluate(new Float32Array(7)),
+        'Autoencoder.evaluate: expected a non-empty multiple of 6 values, got 7'],
+      [() => new Trainer(bce, new Float32Array([2, 0])), 'new Trainer: `images` holds 2 at row 0, '
+        + 'column 0, outside [0, 1] where the bce loss reads probabilities'],
+      [() => new Trainer(model, new Float32Array(12), { batchSize: 0 }),
+        'new Trainer: `batchSize` must be between 1 and 4096, got 0'],
+      [() => new Autoencoder({ ...TINY, encoder: [{ units: 0, activation: 'relu' }] }),
+        'new Autoencoder: `encoder[0].units` must be between 1 and 16384, got 0'],
+      [() => presetConfig('sparsest'), 'presetConfig: `kind` must be undercomplete, sparse, '
+        + "denoising or contractive, got 'sparsest'"],
+      [() => digits.images('val'), "Digits.images: `split` must be 'train' or 'test', got 'val'"],
+      [() => digits.image('test', 2000), 'Digits.image: `index` must be below 2000, got 2000'],
+      [() => digits.label('test', -1),
+        'Digits.label: `index` must be a whole number from 0 to 2147483647, got -1'],
+      [() => model.weights('decoder', 1), 'Autoencoder.weights: `layer` must be below 1, got 1'],
+      [() => corrupt(new Float32Array(3), { kind: 'masking', level: 2 }, 1),
+        'corrupt: `corruption.level` must be between 0 and 1, got 2'],
+      [() => corrupt(new Float32Array(3), { kind: 'blur', level: 0.2 }, 1),
+        "corrupt: `corruption.kind` must be 'gaussian', 'masking' or 'saltPepper', got 'blur'"],
+      [() => new Trainer(model, new Float32Array(12), { batchSize: 2 }).step(null),
+        'Trainer.step: `steps` must be a whole number from 0 to 1000000, got null'],
+    ];
+    for (const [action, message] of cases) {
+      assertError(action, new RegExp(`^${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+    }
+    assertError(() => model.reconstruct(huge),
+      /^Autoencoder.reconstruct: the values overflowed in layer 1 \(a sum passed ±3\.4e38\)/);
+    encoder.free();
+    bce.free();
   });
 
   test('numbers in messages read as a JS user writes them', () => {

@@ -333,6 +333,59 @@ describe('misuse', () => {
     probe.free();
   });
 
+  test('each message names the call that was made, never a step inside it', () => {
+    // The core names its own steps ("join modalities", "fit a probe",
+    // "classify"); the exports put the public call's name in their place.
+    const x = train.images.slice(0, 10 * PIXELS);
+    const labels = train.labels.slice(0, 10);
+    const probe = new Probe(x, 784, labels, 10, { epochs: 1 });
+    const pca = new Pca(x, 784, 2);
+    const image = new Float32Array(PIXELS);
+    const cases = [
+      [() => pairInputs('image-label', image.slice(1), new Uint8Array(1), true, true),
+        'pairInputs: expected a non-empty multiple of 28×28 values, got 783'],
+      [() => pairInputs('image-label', image, new Uint8Array([10]), true, true),
+        'pairInputs: `labels[0]` is 10, not a digit from 0 to 9'],
+      [() => pairInputs('sound', image, new Uint8Array(1), true, true),
+        "pairInputs: `pairing` must be 'image-label' or 'halves', got 'sound'"],
+      [() => pairedImages('image-label', new Float32Array(793)),
+        'pairedImages: expected a non-empty multiple of 794 values, got 793'],
+      [() => pairingModalities('both'),
+        "pairingModalities: `pairing` must be 'image-label' or 'halves', got 'both'"],
+      [() => new Probe(x, 784, labels.slice(1), 10),
+        'new Probe: expected 10 labels, one per row of features, got 9'],
+      [() => new Probe(x, 784, new Uint8Array(10).fill(12), 10),
+        'new Probe: `labels[0]` is 12, but there are only 10 classes'],
+      [() => new Probe(x, 784, labels, 1), 'new Probe: `classes` must be between 2 and 256, got 1'],
+      [() => new Probe(x, 0, labels, 10), 'new Probe: `width` must be at least 1, got 0'],
+      [() => probe.probabilities(image.slice(1)),
+        'Probe.probabilities: expected a non-empty multiple of 784 values, got 783'],
+      [() => probe.predict(image.slice(1)),
+        'Probe.predict: expected a non-empty multiple of 784 values, got 783'],
+      [() => probe.accuracy(x, labels.slice(1)),
+        'Probe.accuracy: expected 10 labels, one per row of features, got 9'],
+      [() => probeAccuracy(x, labels, x, labels.slice(1), 784, 10),
+        'probeAccuracy: expected 7056 values in `testFeatures`, 784 for each of the 9 labels in '
+        + '`testLabels`, got 7840'],
+      [() => probeAccuracy(x, labels.slice(1), x, labels, 784, 10, 1),
+        'probeAccuracy: expected 7056 values in `trainFeatures`, 784 for each of the 9 labels in '
+        + '`trainLabels`, got 7840'],
+      [() => probeAccuracy(x, labels, x, labels, 784, 10, 0),
+        'probeAccuracy: `perClass` must be at least 1 (or all labels)'],
+      [() => new Pca(x, 784, 17), 'new Pca: `components` must be between 1 and 16, got 17'],
+      [() => pca.project(image.slice(1)),
+        'Pca.project: expected a non-empty multiple of 784 values, got 783'],
+    ];
+    for (const [action, message] of cases) {
+      assert.throws(action, (error) => error instanceof Error && error.message === message,
+        message);
+    }
+    // The module still works.
+    assert.equal(probe.predict(x).length, 10);
+    probe.free();
+    pca.free();
+  });
+
   test('a probe of zero labels per class says so', () => {
     const x = train.images.slice(0, 100 * PIXELS);
     const y = train.labels.slice(0, 100);
