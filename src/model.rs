@@ -255,7 +255,8 @@ impl Autoencoder {
     ///
     /// # Errors
     /// [`Error::Overflow`] when a sum passes the range of f32 (finite but
-    /// enormous inputs or weights); the same for the two methods below.
+    /// enormous inputs or weights); the same for the two methods below. The
+    /// error names the method as JS calls it, `Autoencoder.encode`.
     pub fn encode(&self, x: ArrayView2<f32>) -> Result<Array2<f32>, Error> {
         self.infer("Autoencoder.encode", 0..self.encoder_len(), x)
     }

@@ -73,7 +73,7 @@ fn relabel(error: Error, op: &'static str) -> Error {
     }
 }
 
-/// Largest index an argument may name, as the largest `usize` JS could pass.
+/// Largest index an argument may give: more than any array in wasm32 holds.
 const INDEX_MAX: u64 = (usize::MAX >> 1) as u64;
 
 /// A string argument. wasm-bindgen's glue for a `&str` parameter does not
