@@ -2,7 +2,12 @@
  * autoencoder-lab: four kinds of autoencoder that train and run in the browser.
  *
  * Every function and method that can fail throws an `Error` whose message
- * names what was wrong (a config field, a shape, a file part).
+ * names what was wrong (a config field, a shape, a file part), a wrong
+ * argument after the call it was given to: "pairInputs: `labels[0]` is 10,
+ * not a digit from 0 to 9". Arguments are taken as given, not converted:
+ * `null`, `true` or `'5'` where a number or a flag belongs throws, naming the
+ * argument. Bytes (a model file, an IDX file, canvas pixels) must be a
+ * `Uint8Array` (or `Uint8ClampedArray`); for labels see `Labels`.
  */
 
 /** The four named kinds; each is a preset of one objective. */
@@ -59,6 +64,13 @@ export interface Modality {
   /** Weight of this block's loss in the sum; default 1. */
   weight?: number;
 }
+
+/**
+ * Class labels, one per row: a `Uint8Array`, or a plain (or typed) array of
+ * whole numbers from 0 to 255; anything else throws, naming the label
+ * (`labels[3] must be a whole number from 0 to 255, got 300`).
+ */
+export type Labels = Uint8Array | readonly number[];
 
 /** The built-in pairings of the digits: image with one-hot label, or left and right halves. */
 export type Pairing = 'image-label' | 'halves';
@@ -233,7 +245,8 @@ export class Trainer {
   constructor(model: Autoencoder, images: Float32Array, options?: TrainOptions);
   /**
    * Advance `steps` (a whole number up to 1,000,000) mini-batch steps; throws,
-   * keeping the last good weights, on a non-finite loss.
+   * keeping the last good weights, on a non-finite loss. The count is
+   * required: `step()`, `step(null)` and `step('5')` throw.
    */
   step(steps: number): Progress;
   readonly stepCount: number;
@@ -258,7 +271,7 @@ export function pairingModalities(pairing: Pairing): Modality[];
 export function pairInputs(
   pairing: Pairing,
   images: Float32Array,
-  labels: Uint8Array,
+  labels: Labels,
   keepFirst: boolean,
   keepSecond: boolean,
 ): Float32Array;
@@ -286,14 +299,14 @@ export interface ProbeOptions {
  */
 export class Probe {
   /** Fits `features: [n, width]` to `labels` (one per row, each below `classes`). */
-  constructor(features: Float32Array, width: number, labels: Uint8Array, classes: number, options?: ProbeOptions);
+  constructor(features: Float32Array, width: number, labels: Labels, classes: number, options?: ProbeOptions);
   readonly classes: number;
   readonly width: number;
   /** `[n, width]` → `[n, classes]`, each row summing to 1. */
   probabilities(features: Float32Array): Float32Array;
   predict(features: Float32Array): Uint32Array;
   /** Fraction of rows whose most probable class is their label. */
-  accuracy(features: Float32Array, labels: Uint8Array): number;
+  accuracy(features: Float32Array, labels: Labels): number;
   free(): void;
 }
 
@@ -304,9 +317,9 @@ export class Probe {
  */
 export function probeAccuracy(
   trainFeatures: Float32Array,
-  trainLabels: Uint8Array,
+  trainLabels: Labels,
   testFeatures: Float32Array,
-  testLabels: Uint8Array,
+  testLabels: Labels,
   width: number,
   classes: number,
   perClass?: number,
@@ -314,7 +327,7 @@ export function probeAccuracy(
 ): number;
 
 /** Indices of `perClass` rows of each label, drawn with `seed`, in increasing order. */
-export function fewPerClass(labels: Uint8Array, perClass: number, seed: number): Uint32Array;
+export function fewPerClass(labels: Labels, perClass: number, seed: number): Uint32Array;
 
 /** Principal components of features: the directions of largest variance. */
 export class Pca {

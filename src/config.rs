@@ -2,7 +2,7 @@
 //! once with errors that name the bad field; and the presets of the four kinds.
 
 use crate::activation::Activation;
-use crate::error::Error;
+use crate::error::{Error, Number};
 use serde::{Deserialize, Serialize};
 
 /// Largest layer width accepted: keeps a typo from allocating gigabytes.
@@ -60,7 +60,7 @@ impl Corruption {
         if !(level.is_finite() && (0.0..=max).contains(&level)) {
             return Err(Error::config(
                 format!("{field}.level"),
-                format!("must be between 0 and {max}, got {level}"),
+                format!("must be between 0 and {max}, got {}", Number(level)),
             ));
         }
         Ok(())
@@ -193,7 +193,7 @@ fn check_weight(field: &str, weight: f64, max: f64) -> Result<(), Error> {
     } else {
         Err(Error::config(
             field,
-            format!("must be between 0 and {max}, got {weight}"),
+            format!("must be between 0 and {max}, got {}", Number(weight)),
         ))
     }
 }
@@ -419,7 +419,7 @@ impl ModelConfig {
                 if !(target > 0.0 && target < 1.0) {
                     return Err(Error::config(
                         "objective.sparsity.target",
-                        format!("must be strictly between 0 and 1, got {target}"),
+                        format!("must be strictly between 0 and 1, got {}", Number(target)),
                     ));
                 }
                 let code = self.encoder[self.encoder.len() - 1].activation;

@@ -12,6 +12,9 @@ use crate::config::{
 use crate::error::Error;
 use crate::json::{Object, Value};
 
+/// A config error; out of line, as error.rs explains.
+#[cold]
+#[inline(never)]
 fn wrong(path: &str, expected: &str) -> Error {
     Error::config(path, format!("must be {expected}"))
 }

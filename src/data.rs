@@ -173,11 +173,11 @@ pub const BOX: usize = 20;
 ///
 /// `ink: [height, width]` row-major in `[0, 1]`. A blank image gives 784 zeros.
 pub fn preprocess(ink: &[f32], width: usize, height: usize) -> Result<Vec<f32>, Error> {
-    if width == 0 || height == 0 || width > 8192 || height > 8192 {
-        return Err(Error::config(
-            "width/height",
-            format!("must be 1 to 8192, got {width}×{height}"),
-        ));
+    for (name, size) in [("width", width), ("height", height)] {
+        if size == 0 || size > 8192 {
+            let reason = format!("must be from 1 to 8192, got {size}");
+            return Err(Error::argument("preprocess", name, reason));
+        }
     }
     if ink.len() != width * height {
         return Err(Error::shape(

@@ -1,7 +1,7 @@
 //! The one error type of the crate. Each variant names the operation and what
 //! was wrong with it, so that a message shown to a person can say what to fix.
 
-use std::fmt;
+use std::fmt::{self, Write};
 
 /// Everything that can go wrong in the core, from a bad config to a bad file.
 #[derive(Debug, Clone, PartialEq)]
@@ -11,7 +11,7 @@ pub enum Error {
     /// A function argument is out of its range.
     Argument {
         op: &'static str,
-        name: &'static str,
+        name: String,
         reason: String,
     },
     /// An input has the wrong length or shape for the operation.
@@ -25,6 +25,9 @@ pub enum Error {
     /// A sum inside the model passed the range of f32 (about ±3.4e38), in
     /// layer `layer` (counted from 0 over encoder and decoder).
     Overflow { op: &'static str, layer: usize },
+    /// A model without a decoder (an exported encoder) was asked for more
+    /// than its codes.
+    EncoderOnly { op: &'static str },
     /// Training produced a loss or gradient that is not finite, or a gradient
     /// too large to apply; the trainer is as it was before that step.
     NonFiniteLoss { step: u64, loss: f64 },
@@ -34,7 +37,12 @@ pub enum Error {
     DataFile(String),
 }
 
+// The constructors, and the helpers of io.rs and config_json.rs that build
+// errors, are kept out of line (`#[cold]`): a failure is rare, and copies
+// inlined at every check made the inference build's download 1.8 KB larger.
 impl Error {
+    #[cold]
+    #[inline(never)]
     pub(crate) fn config(field: impl Into<String>, reason: impl Into<String>) -> Error {
         Error::Config {
             field: field.into(),
@@ -42,10 +50,18 @@ impl Error {
         }
     }
 
-    pub(crate) fn argument(op: &'static str, name: &'static str, reason: String) -> Error {
-        Error::Argument { op, name, reason }
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn argument(op: &'static str, name: impl Into<String>, reason: String) -> Error {
+        Error::Argument {
+            op,
+            name: name.into(),
+            reason,
+        }
     }
 
+    #[cold]
+    #[inline(never)]
     pub(crate) fn shape(op: &'static str, expected: impl Into<String>, actual: usize) -> Error {
         Error::Shape {
             op,
@@ -74,11 +90,17 @@ impl fmt::Display for Error {
                  the model's weights are far too large",
                 layer + 1
             ),
+            Error::EncoderOnly { op } => write!(
+                f,
+                "{op}: this model is an exported encoder, without a decoder: it can encode, \
+                 but not decode, reconstruct, evaluate or train"
+            ),
             Error::NonFiniteLoss { step, loss } => write!(
                 f,
-                "training stopped at step {step}: the loss ({loss}) or its gradient is not \
-                 finite, or too large to apply; the weights are kept from before that step (try a smaller learning rate, \
-                 and check that the data are of ordinary size)"
+                "training stopped at step {step}: the loss ({}) or its gradient is not \
+                 finite, or too large to apply; the weights are kept from before that step \
+                 (try a smaller learning rate, and check that the data are of ordinary size)",
+                Number(*loss)
             ),
             Error::ModelFile(reason) => write!(f, "cannot read model file: {reason}"),
             Error::DataFile(reason) => write!(f, "cannot read data file: {reason}"),
@@ -87,6 +109,58 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// A number as a message shows it: as a JS user writes it, `Infinity`,
+/// `-Infinity`, `NaN`, `1e300`, `1.5e-7`, `0.001`, `0` (also for −0), where
+/// Rust's `{}` gives `inf` and all 301 digits of 1e300. Like JS, the
+/// exponent form is for magnitudes from 1e21 up and below 1e-6, with the
+/// shortest digits that read back as the same number (JS's `1e+300` drops
+/// its `+`). An `f32` keeps its own shortest digits: 3e38, not the
+/// 3.0000000054977558e38 it widens to.
+pub(crate) struct Number<T>(pub T);
+
+impl<T: Into<f64> + fmt::Display + Copy> fmt::Display for Number<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let x: f64 = self.0.into();
+        if x.is_nan() {
+            return f.write_str("NaN");
+        }
+        if x.is_infinite() {
+            return f.write_str(if x > 0.0 { "Infinity" } else { "-Infinity" });
+        }
+        if x == 0.0 {
+            return f.write_str("0");
+        }
+        if (1e-6..1e21).contains(&x.abs()) {
+            return write!(f, "{}", self.0);
+        }
+
+        // `{}` writes the shortest digits padded with zeros: 1e300 is a 1 and
+        // 300 zeros, 1.5e-7 is 0.00000015. Read as bytes: slicing a `str`
+        // would bring its panic path into the inference build (5 KB).
+        let decimal = self.0.to_string();
+        let text = decimal.as_bytes();
+        let point = text.iter().position(|&b| b == b'.').unwrap_or(text.len());
+        let significant = |b: &u8| (b'1'..=b'9').contains(b);
+        let first = text.iter().position(significant).unwrap_or(0);
+        let last = text.iter().rposition(significant).unwrap_or(0);
+        if x < 0.0 {
+            f.write_str("-")?;
+        }
+        let digits = text[first..=last].iter().filter(|&&b| b != b'.');
+        for (i, &digit) in digits.enumerate() {
+            if i == 1 {
+                f.write_str(".")?;
+            }
+            f.write_char(char::from(digit))?;
+        }
+        if first < point {
+            write!(f, "e{}", point - first - 1)
+        } else {
+            write!(f, "e-{}", first - point)
+        }
+    }
+}
 
 /// Checks that every value is finite, naming the first bad index.
 pub(crate) fn check_finite(op: &'static str, values: &[f32]) -> Result<(), Error> {
@@ -111,4 +185,49 @@ pub(crate) fn all_below(values: &[f32], bound: f32) -> bool {
         .iter()
         .fold(0u32, |most, v| most.max(v.to_bits() & 0x7fff_ffff));
     largest < bound.to_bits()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Number;
+
+    #[test]
+    fn numbers_read_as_a_js_user_writes_them() {
+        let cases = [
+            (f64::NAN, "NaN"),
+            (f64::INFINITY, "Infinity"),
+            (f64::NEG_INFINITY, "-Infinity"),
+            (0.0, "0"),
+            (-0.0, "0"),
+            (5.0, "5"),
+            (-1.0, "-1"),
+            (2.5, "2.5"),
+            (0.1, "0.1"),
+            (1e-6, "0.000001"),
+            (123456789.0, "123456789"),
+            (1e20, "100000000000000000000"),
+            (1e21, "1e21"),
+            (1e300, "1e300"),
+            (-1.5e300, "-1.5e300"),
+            (1.7976931348623157e308, "1.7976931348623157e308"),
+            (1.5e-7, "1.5e-7"),
+            (-1e-7, "-1e-7"),
+            (5e-324, "5e-324"),
+            (f64::from(0.1f32), "0.10000000149011612"),
+            (f64::from(f32::MAX), "3.4028234663852886e38"),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(Number(value).to_string(), expected, "{value:?}");
+        }
+        let cases = [
+            (f32::MAX, "3.4028235e38"),
+            (3e38, "3e38"),
+            (-2.5, "-2.5"),
+            (f32::NEG_INFINITY, "-Infinity"),
+            (1e-7, "1e-7"),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(Number(value).to_string(), expected, "{value:?}");
+        }
+    }
 }

@@ -24,6 +24,9 @@ pub const MAX_FILE_BYTES: usize = 512 << 20;
 /// Largest JSON header accepted.
 const MAX_HEADER_BYTES: usize = 1 << 20;
 
+/// A model-file error; out of line, as error.rs explains.
+#[cold]
+#[inline(never)]
 fn bad(reason: impl Into<String>) -> Error {
     Error::ModelFile(reason.into())
 }

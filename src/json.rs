@@ -137,6 +137,9 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
+    /// A syntax error here; out of line, as error.rs explains.
+    #[cold]
+    #[inline(never)]
     fn error(&self, reason: &'static str) -> SyntaxError {
         SyntaxError {
             reason,

@@ -176,12 +176,9 @@ impl Autoencoder {
     }
 
     /// An error unless the model has a decoder (`op` names what needed it).
-    pub fn require_decoder(&self, op: &str) -> Result<(), Error> {
+    pub fn require_decoder(&self, op: &'static str) -> Result<(), Error> {
         if self.config.is_encoder_only() {
-            return Err(Error::config(
-                "decoder",
-                format!("is empty: this is an exported encoder, which can encode but not {op}"),
-            ));
+            return Err(Error::EncoderOnly { op });
         }
         Ok(())
     }
@@ -237,7 +234,11 @@ impl Autoencoder {
         width: usize,
     ) -> Result<ArrayView2<'a, f32>, Error> {
         if width == 0 {
-            return Err(Error::shape(op, "rows at least one value wide", 0));
+            return Err(Error::argument(
+                op,
+                "width",
+                "must be at least 1, got 0".into(),
+            ));
         }
         if values.is_empty() || values.len() % width != 0 {
             return Err(Error::shape(
@@ -254,19 +255,24 @@ impl Autoencoder {
     ///
     /// # Errors
     /// [`Error::Overflow`] when a sum passes the range of f32 (finite but
-    /// enormous inputs or weights); the same for the two methods below.
+    /// enormous inputs or weights); the same for the two methods below. The
+    /// error names the method as JS calls it, `Autoencoder.encode`.
     pub fn encode(&self, x: ArrayView2<f32>) -> Result<Array2<f32>, Error> {
-        self.infer("encode", 0..self.encoder_len(), x)
+        self.infer("Autoencoder.encode", 0..self.encoder_len(), x)
     }
 
     /// `x̂ = g(h)`: `[batch, code]` → `[batch, input]`.
     pub fn decode(&self, code: ArrayView2<f32>) -> Result<Array2<f32>, Error> {
-        self.infer("decode", self.encoder_len()..self.layers.len(), code)
+        self.infer(
+            "Autoencoder.decode",
+            self.encoder_len()..self.layers.len(),
+            code,
+        )
     }
 
     /// `g(f(x))`: `[batch, input]` → `[batch, input]`.
     pub fn reconstruct(&self, x: ArrayView2<f32>) -> Result<Array2<f32>, Error> {
-        self.infer("reconstruct", 0..self.layers.len(), x)
+        self.infer("Autoencoder.reconstruct", 0..self.layers.len(), x)
     }
 
     /// Inference through `layers`: `z = b + Σ_k x_k Wᵀ[k, :]`, each value
@@ -451,17 +457,17 @@ mod tests {
         assert_eq!(
             error,
             Error::Overflow {
-                op: "reconstruct",
+                op: "Autoencoder.reconstruct",
                 layer: 1
             }
         );
         assert!(error
             .to_string()
-            .starts_with("reconstruct: the values overflowed in layer 2"));
+            .starts_with("Autoencoder.reconstruct: the values overflowed in layer 2"));
         assert_eq!(
             model.encode(x.view()).unwrap_err(),
             Error::Overflow {
-                op: "encode",
+                op: "Autoencoder.encode",
                 layer: 1
             }
         );
@@ -517,7 +523,7 @@ mod tests {
         ));
         assert!(matches!(
             Autoencoder::batch_view("encode", &[0.0; 6], 0),
-            Err(Error::Shape { .. })
+            Err(Error::Argument { .. })
         ));
         let mut x = [0.0; 6];
         x[4] = f32::NAN;

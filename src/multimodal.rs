@@ -103,8 +103,12 @@ impl Pairing {
                 return Err(Error::shape("join modalities", wanted, labels.len()));
             }
             if let Some(i) = labels.iter().position(|&l| l as usize >= CLASSES) {
-                let reason = format!("[{i}] is {}, not a digit from 0 to 9", labels[i]);
-                return Err(Error::argument("join modalities", "labels", reason));
+                let reason = format!("is {}, not a digit from 0 to 9", labels[i]);
+                return Err(Error::argument(
+                    "join modalities",
+                    format!("labels[{i}]"),
+                    reason,
+                ));
             }
         }
         let width = self

@@ -1,7 +1,7 @@
 //! Optimisers: SGD with momentum, and Adam. Weight decay, when set, adds
 //! `decay · θ` to the gradient (L2 regularisation) before the update.
 
-use crate::error::Error;
+use crate::error::{Error, Number};
 use crate::model::Dense;
 use crate::objective::Grad;
 use serde::{Deserialize, Serialize};
@@ -72,7 +72,7 @@ fn check(field: &str, value: f64, low: f64, high: f64, open_low: bool) -> Result
         let bracket = if open_low { "(" } else { "[" };
         Err(Error::config(
             field,
-            format!("must be in {bracket}{low}, {high}], got {value}"),
+            format!("must be in {bracket}{low}, {high}], got {}", Number(value)),
         ))
     }
 }

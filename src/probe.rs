@@ -8,7 +8,7 @@
 //! blows up pixels that are almost always blank, and costs pixels 2 points.)
 
 use crate::activation::{softmax_in_place, Activation};
-use crate::error::{all_finite, Error};
+use crate::error::{all_finite, Error, Number};
 use crate::model::{Autoencoder, Dense};
 use crate::objective::Grad;
 use crate::optim::{Optimizer, OptimizerConfig};
@@ -76,13 +76,13 @@ impl ProbeConfig {
         {
             return Err(Error::config(
                 "learningRate",
-                format!("must be in (0, 10], got {}", self.learning_rate),
+                format!("must be in (0, 10], got {}", Number(self.learning_rate)),
             ));
         }
         if !(self.l2.is_finite() && (0.0..=100.0).contains(&self.l2)) {
             return Err(Error::config(
                 "l2",
-                format!("must be between 0 and 100, got {}", self.l2),
+                format!("must be between 0 and 100, got {}", Number(self.l2)),
             ));
         }
         Ok(())
@@ -138,11 +138,8 @@ impl Probe {
         if let Some(i) = labels.iter().position(|&l| l as usize >= classes) {
             return Err(Error::argument(
                 "fit a probe",
-                "labels",
-                format!(
-                    "[{i}] is {}, but there are only {classes} classes",
-                    labels[i]
-                ),
+                format!("labels[{i}]"),
+                format!("is {}, but there are only {classes} classes", labels[i]),
             ));
         }
 
@@ -275,7 +272,8 @@ fn too_large(op: &'static str, features: &[f32]) -> Error {
         op,
         "features",
         format!(
-            "hold values too large to compute with in float32 (up to {largest:e}): scale them down"
+            "hold values too large to compute with in float32 (up to {}): scale them down",
+            Number(largest)
         ),
     )
 }

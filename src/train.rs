@@ -4,7 +4,7 @@
 
 use crate::config::Loss;
 use crate::corruption::corrupt_in_place;
-use crate::error::Error;
+use crate::error::{Error, Number};
 use crate::model::Autoencoder;
 use crate::multimodal::drop_modalities;
 use crate::objective::{gradient, Grad, Parts};
@@ -239,11 +239,11 @@ fn check_probability_blocks(
             if let Some(j) = values.iter().position(|v| !(0.0..=1.0).contains(v)) {
                 return Err(Error::argument(
                     op,
-                    "data",
+                    "images",
                     format!(
                         "holds {} at row {r}, column {}, outside [0, 1] where the {} loss \
                          reads probabilities",
-                        values[j],
+                        Number(values[j]),
                         range.start + j,
                         block.loss.name()
                     ),
@@ -272,7 +272,7 @@ fn usable(grads: &[Grad]) -> bool {
 /// The objective of `model` on clean data `[n, input_size]` (no corruption),
 /// computed in batches of 1,000.
 pub fn evaluate_dataset(model: &Autoencoder, data: &[f32]) -> Result<Parts, Error> {
-    model.require_decoder("evaluate a reconstruction loss")?;
+    model.require_decoder("evaluate")?;
     let view = Autoencoder::batch_view("evaluate", data, model.input_size())?;
     check_probability_blocks("evaluate", model, view)?;
     let mut sum = Parts::default();
@@ -508,7 +508,7 @@ mod tests {
         data[2 * 12 + 5] = 1.5;
         let evaluated = evaluate_dataset(&model, &data).unwrap_err().to_string();
         assert!(
-            evaluated.starts_with("evaluate: `data` holds 1.5 at row 2"),
+            evaluated.starts_with("evaluate: `images` holds 1.5 at row 2"),
             "{evaluated}"
         );
         let message = Trainer::new(model, &data, TrainConfig::default())
@@ -516,7 +516,7 @@ mod tests {
             .to_string();
         assert_eq!(
             message,
-            "train: `data` holds 1.5 at row 2, column 5, outside [0, 1] where the bce loss \
+            "train: `images` holds 1.5 at row 2, column 5, outside [0, 1] where the bce loss \
              reads probabilities"
         );
     }

@@ -2,7 +2,8 @@
 //! and the multimodal pairings of the digits.
 
 use super::training::{from_js, to_js};
-use super::{text, whole};
+use super::{byte_array, called, shown, text, whole};
+use crate::error::Error;
 use crate::multimodal::Pairing;
 use crate::probe::{few_per_class, probe_accuracy, Pca, Probe, ProbeConfig};
 use wasm_bindgen::prelude::*;
@@ -23,16 +24,18 @@ impl JsProbe {
     #[wasm_bindgen(constructor)]
     pub fn new(
         features: &[f32],
-        width: f64,
-        labels: &[u8],
-        classes: f64,
+        width: JsValue,
+        labels: JsValue,
+        classes: JsValue,
         options: JsValue,
     ) -> Result<JsProbe, JsError> {
-        let width = whole("Probe", "width", width, 1 << 24)?;
-        let classes = whole("Probe", "classes", classes, 1 << 24)?;
+        const OP: &str = "new Probe";
+        let width = whole(OP, "width", &width, 1 << 24)? as usize;
+        let labels = self::labels(OP, "labels", &labels)?;
+        let classes = whole(OP, "classes", &classes, 1 << 24)? as usize;
         let config: ProbeConfig = from_js("probe options", options)?;
         Ok(JsProbe {
-            inner: Probe::fit(features, width, labels, classes, &config)?,
+            inner: Probe::fit(features, width, &labels, classes, &config).map_err(called(OP))?,
         })
     }
 
@@ -48,18 +51,26 @@ impl JsProbe {
 
     /// `[n, width]` → class probabilities `[n, classes]`.
     pub fn probabilities(&self, features: &[f32]) -> Result<Vec<f32>, JsError> {
-        Ok(super::rows(self.inner.probabilities(features)?))
+        let probabilities = self.inner.probabilities(features);
+        Ok(super::rows(
+            probabilities.map_err(called("Probe.probabilities"))?,
+        ))
     }
 
     /// The most probable class of each row.
     pub fn predict(&self, features: &[f32]) -> Result<Vec<u32>, JsError> {
-        let classes = self.inner.predict(features)?;
+        let classes = self
+            .inner
+            .predict(features)
+            .map_err(called("Probe.predict"))?;
         Ok(classes.into_iter().map(|c| c as u32).collect())
     }
 
     /// The fraction of rows whose most probable class is their label.
-    pub fn accuracy(&self, features: &[f32], labels: &[u8]) -> Result<f64, JsError> {
-        Ok(self.inner.accuracy(features, labels)?)
+    pub fn accuracy(&self, features: &[f32], labels: JsValue) -> Result<f64, JsError> {
+        const OP: &str = "Probe.accuracy";
+        let labels = self::labels(OP, "labels", &labels)?;
+        Ok(self.inner.accuracy(features, &labels).map_err(called(OP))?)
     }
 }
 
@@ -69,36 +80,68 @@ impl JsProbe {
 #[allow(clippy::too_many_arguments)] // mirrors the JS call, one array per argument
 pub fn probe_accuracy_js(
     train_features: &[f32],
-    train_labels: &[u8],
+    train_labels: JsValue,
     test_features: &[f32],
-    test_labels: &[u8],
-    width: f64,
-    classes: f64,
-    per_class: Option<f64>,
+    test_labels: JsValue,
+    width: JsValue,
+    classes: JsValue,
+    per_class: JsValue,
     options: JsValue,
 ) -> Result<f64, JsError> {
-    let width = whole("probeAccuracy", "width", width, 1 << 24)?;
-    let classes = whole("probeAccuracy", "classes", classes, 1 << 24)?;
-    let per_class = per_class
-        .map(|n| whole("probeAccuracy", "perClass", n, 1 << 24))
-        .transpose()?;
+    const OP: &str = "probeAccuracy";
+    let train_labels = labels(OP, "trainLabels", &train_labels)?;
+    let test_labels = labels(OP, "testLabels", &test_labels)?;
+    let width = whole(OP, "width", &width, 1 << 24)? as usize;
+    let classes = whole(OP, "classes", &classes, 1 << 24)? as usize;
+    let per_class = if per_class.is_undefined() || per_class.is_null() {
+        None
+    } else {
+        Some(whole(OP, "perClass", &per_class, 1 << 24)? as usize)
+    };
     let config: ProbeConfig = from_js("probe options", options)?;
+    // Checked here, where it is known which of the two sets is at fault.
+    let sets = [
+        (
+            train_features,
+            &train_labels,
+            "trainFeatures",
+            "trainLabels",
+        ),
+        (test_features, &test_labels, "testFeatures", "testLabels"),
+    ];
+    for (features, labels, features_name, labels_name) in sets {
+        if width > 0 && labels.len().checked_mul(width) != Some(features.len()) {
+            let expected = format!(
+                "{} values in `{features_name}`, {width} for each of the {} labels in \
+                 `{labels_name}`",
+                labels.len() as u64 * width as u64,
+                labels.len()
+            );
+            return Err(Error::shape(OP, expected, features.len()).into());
+        }
+    }
     Ok(probe_accuracy(
-        (train_features, train_labels),
-        (test_features, test_labels),
+        (train_features, &train_labels),
+        (test_features, &test_labels),
         width,
         classes,
         per_class,
         &config,
-    )?)
+    )
+    .map_err(called(OP))?)
 }
 
 /// Indices of `perClass` rows of each label, drawn with `seed`, in order.
 #[wasm_bindgen(js_name = fewPerClass)]
-pub fn few_per_class_js(labels: &[u8], per_class: f64, seed: f64) -> Result<Vec<u32>, JsError> {
-    let per_class = whole("fewPerClass", "perClass", per_class, 1 << 24)?;
-    let seed = whole("fewPerClass", "seed", seed, u32::MAX as usize)?;
-    let chosen = few_per_class(labels, per_class, seed as u64);
+pub fn few_per_class_js(
+    labels: JsValue,
+    per_class: JsValue,
+    seed: JsValue,
+) -> Result<Vec<u32>, JsError> {
+    let labels = self::labels("fewPerClass", "labels", &labels)?;
+    let per_class = whole("fewPerClass", "perClass", &per_class, 1 << 24)? as usize;
+    let seed = whole("fewPerClass", "seed", &seed, u32::MAX.into())?;
+    let chosen = few_per_class(&labels, per_class, seed);
     Ok(chosen.into_iter().map(|i| i as u32).collect())
 }
 
@@ -113,17 +156,22 @@ impl JsPca {
     /// The first `components` (1 to 16) principal components of
     /// `features: [n, width]`.
     #[wasm_bindgen(constructor)]
-    pub fn new(features: &[f32], width: f64, components: f64) -> Result<JsPca, JsError> {
-        let width = whole("Pca", "width", width, 1 << 24)?;
-        let components = whole("Pca", "components", components, 1 << 24)?;
+    pub fn new(features: &[f32], width: JsValue, components: JsValue) -> Result<JsPca, JsError> {
+        const OP: &str = "new Pca";
+        let width = whole(OP, "width", &width, 1 << 24)? as usize;
+        let components = whole(OP, "components", &components, 1 << 24)? as usize;
         Ok(JsPca {
-            inner: Pca::fit(features, width, components)?,
+            inner: Pca::fit(features, width, components).map_err(called(OP))?,
         })
     }
 
     /// `[n, width]` → coordinates `[n, components]`.
     pub fn project(&self, features: &[f32]) -> Result<Vec<f32>, JsError> {
-        Ok(super::rows(self.inner.project(features)?))
+        Ok(super::rows(
+            self.inner
+                .project(features)
+                .map_err(called("Pca.project"))?,
+        ))
     }
 
     /// The variance along each component, largest first.
@@ -143,8 +191,9 @@ impl JsPca {
 /// `modalities` option: `'image-label'` or `'halves'`.
 #[wasm_bindgen(js_name = pairingModalities)]
 pub fn pairing_modalities(pairing: JsValue) -> Result<JsValue, JsError> {
-    let pairing = text("pairingModalities", "pairing", &pairing)?;
-    to_js(&Pairing::parse(&pairing)?.modalities(SIDE, SIDE))
+    const OP: &str = "pairingModalities";
+    let pairing = Pairing::parse(&text(OP, "pairing", &pairing)?).map_err(called(OP))?;
+    to_js(&pairing.modalities(SIDE, SIDE))
 }
 
 /// Model inputs for 28 × 28 images `[n, 784]` and their labels (one per
@@ -154,18 +203,70 @@ pub fn pairing_modalities(pairing: JsValue) -> Result<JsValue, JsError> {
 pub fn pair_inputs(
     pairing: JsValue,
     images: &[f32],
-    labels: &[u8],
-    keep_first: bool,
-    keep_second: bool,
+    labels: JsValue,
+    keep_first: JsValue,
+    keep_second: JsValue,
 ) -> Result<Vec<f32>, JsError> {
-    let pairing = Pairing::parse(&text("pairInputs", "pairing", &pairing)?)?;
-    Ok(pairing.join(images, labels, SIDE, SIDE, [keep_first, keep_second])?)
+    const OP: &str = "pairInputs";
+    let pairing = Pairing::parse(&text(OP, "pairing", &pairing)?).map_err(called(OP))?;
+    let labels = self::labels(OP, "labels", &labels)?;
+    let keep = [
+        flag(OP, "keepFirst", &keep_first)?,
+        flag(OP, "keepSecond", &keep_second)?,
+    ];
+    Ok(pairing
+        .join(images, &labels, SIDE, SIDE, keep)
+        .map_err(called(OP))?)
+}
+
+/// `true` or `false`, naming the argument otherwise. Flags cross as a
+/// `JsValue`, as numbers do (see `whole`): for a `bool` parameter the glue
+/// passes `+value`, so `'true'` would be false and `1` true.
+fn flag(op: &'static str, name: &'static str, value: &JsValue) -> Result<bool, JsError> {
+    value.as_bool().ok_or_else(|| {
+        let reason = format!("must be true or false, got {}", shown(value));
+        Error::argument(op, name, reason).into()
+    })
 }
 
 /// The 28 × 28 images `[n, 784]` inside paired model outputs `[n, size]`:
 /// the image block, or the two halves side by side again.
 #[wasm_bindgen(js_name = pairedImages)]
 pub fn paired_images(pairing: JsValue, outputs: &[f32]) -> Result<Vec<f32>, JsError> {
-    let pairing = Pairing::parse(&text("pairedImages", "pairing", &pairing)?)?;
-    Ok(pairing.image_of(outputs, SIDE, SIDE)?)
+    const OP: &str = "pairedImages";
+    let pairing = Pairing::parse(&text(OP, "pairing", &pairing)?).map_err(called(OP))?;
+    Ok(pairing.image_of(outputs, SIDE, SIDE).map_err(called(OP))?)
+}
+
+/// Labels: a `Uint8Array` as it is, or any other array, plain or typed,
+/// whose values are whole numbers from 0 to 255, checked one by one. The
+/// glue would have copied `[300, -1, 2.5, NaN]` as `[44, 255, 2, 0]` (see
+/// `bytes` in mod.rs).
+fn labels(op: &'static str, name: &'static str, value: &JsValue) -> Result<Vec<u8>, JsError> {
+    use js_sys::{Array, ArrayBuffer};
+    if let Some(labels) = byte_array(value) {
+        return Ok(labels);
+    }
+    if !(Array::is_array(value) || ArrayBuffer::is_view(value)) {
+        let reason = format!(
+            "must be a Uint8Array or an array of whole numbers from 0 to 255, got {}",
+            shown(value)
+        );
+        return Err(Error::argument(op, name, reason).into());
+    }
+    let values = Array::from(value);
+    let mut labels = Vec::with_capacity(values.length() as usize);
+    for (i, label) in values.iter().enumerate() {
+        match label.as_f64() {
+            Some(x) if (0.0..=255.0).contains(&x) && x.fract() == 0.0 => labels.push(x as u8),
+            _ => {
+                let reason = format!(
+                    "must be a whole number from 0 to 255, got {}",
+                    shown(&label)
+                );
+                return Err(Error::argument(op, format!("{name}[{i}]"), reason).into());
+            }
+        }
+    }
+    Ok(labels)
 }

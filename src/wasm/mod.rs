@@ -5,7 +5,7 @@
 use crate::config::Corruption;
 use crate::corruption::corrupt_in_place;
 use crate::data;
-use crate::error::{check_finite, Error};
+use crate::error::{check_finite, Error, Number};
 use crate::io;
 use crate::model::Autoencoder;
 use crate::rng::Rng;
@@ -27,15 +27,54 @@ fn start() {
 }
 
 /// A whole number in `0..=max` from a JS number, naming the argument
-/// otherwise (wasm-bindgen would wrap −1 to 4294967295).
-fn whole(op: &'static str, name: &'static str, value: f64, max: usize) -> Result<usize, JsError> {
-    if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= max as f64 {
-        Ok(value as usize)
-    } else {
-        let reason = format!("must be a whole number from 0 to {max}, got {value}");
-        Err(Error::Argument { op, name, reason }.into())
+/// otherwise. Numbers cross as a `JsValue` and are checked here: for an
+/// `f64` parameter wasm-bindgen's glue passes `+value`, which turns `null`
+/// into 0, `true` into 1 and `'5'` into 5 without a word (and a `usize`
+/// parameter would wrap −1 to 4294967295).
+fn whole(op: &'static str, name: &'static str, value: &JsValue, max: u64) -> Result<u64, JsError> {
+    match value.as_f64() {
+        Some(x) if x >= 0.0 && x.fract() == 0.0 && x <= max as f64 => Ok(x as u64),
+        _ => {
+            let reason = format!(
+                "must be a whole number from 0 to {max}, got {}",
+                shown(value)
+            );
+            Err(Error::argument(op, name, reason).into())
+        }
     }
 }
+
+/// An error of the core as the public call `op` reports it. The core names
+/// its own steps ("fit a probe", "join modalities"), which are no call a JS
+/// user made: each export puts its name in their place (`new Probe`,
+/// `pairInputs`), and a config field becomes a field of its arguments.
+fn called(op: &'static str) -> impl Fn(Error) -> Error {
+    move |error| relabel(error, op)
+}
+
+/// [`called`]'s work, out of line as error.rs explains.
+#[cold]
+#[inline(never)]
+fn relabel(error: Error, op: &'static str) -> Error {
+    match error {
+        Error::Config { field, reason } => Error::argument(op, field, reason),
+        Error::Argument { name, reason, .. } => Error::argument(op, name, reason),
+        Error::Shape {
+            expected, actual, ..
+        } => Error::Shape {
+            op,
+            expected,
+            actual,
+        },
+        Error::NonFiniteInput { index, .. } => Error::NonFiniteInput { op, index },
+        Error::Overflow { layer, .. } => Error::Overflow { op, layer },
+        Error::EncoderOnly { .. } => Error::EncoderOnly { op },
+        other => other,
+    }
+}
+
+/// Largest index an argument may give: more than any array in wasm32 holds.
+const INDEX_MAX: u64 = (usize::MAX >> 1) as u64;
 
 /// A string argument. wasm-bindgen's glue for a `&str` parameter does not
 /// check that it was given a string: with a number it copies a length and
@@ -44,13 +83,80 @@ fn whole(op: &'static str, name: &'static str, value: f64, max: usize) -> Result
 /// crosses as a `JsValue` and is checked here.
 fn text(op: &'static str, name: &'static str, value: &JsValue) -> Result<String, JsError> {
     value.as_string().ok_or_else(|| {
-        let kind = value.js_typeof().as_string().unwrap_or_default();
-        let reason = format!(
-            "must be a string, got {}",
-            if value.is_null() { "null" } else { &kind }
-        );
-        Error::Argument { op, name, reason }.into()
+        let reason = format!("must be a string, got {}", shown(value));
+        Error::argument(op, name, reason).into()
     })
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// Copies a typed array of bytes into `into`, of its length. (js-sys's
+    /// `Uint8Array::to_vec` does the same, with a check of the length whose
+    /// panic message costs the inference build 300 bytes.)
+    #[wasm_bindgen(js_namespace = Uint8Array, js_name = "prototype.set.call")]
+    fn copy_bytes(into: &mut [u8], from: &JsValue);
+}
+
+/// A JS value as a message shows it: a number as JS writes it, a string in
+/// quotes, `null`, `undefined`, `true` or `false`, an object by its class
+/// (`an Array`, `a Float32Array`), and anything else by its type (`bigint`).
+fn shown(value: &JsValue) -> String {
+    if let Some(number) = value.as_f64() {
+        return Number(number).to_string();
+    }
+    if let Some(text) = value.as_string() {
+        return format!("'{text}'");
+    }
+    if let Some(flag) = value.as_bool() {
+        return flag.to_string();
+    }
+    if value.is_null() {
+        return "null".to_string();
+    }
+    // Reflect.get throws for a primitive (a bigint, a symbol, undefined).
+    let class = js_sys::Reflect::get(value, &"constructor".into())
+        .and_then(|made| js_sys::Reflect::get(&made, &"name".into()))
+        .ok()
+        .and_then(|name| name.as_string())
+        .filter(|name| !name.is_empty());
+    match class {
+        Some(name) => {
+            // Not U: a Uint8Array, a URL.
+            let article = if b"AEIO".contains(&name.as_bytes()[0]) {
+                "an"
+            } else {
+                "a"
+            };
+            format!("{article} {name}")
+        }
+        None => value.js_typeof().as_string().unwrap_or_default(),
+    }
+}
+
+/// Bytes of a file or of pixels: a `Uint8Array` (or a canvas's
+/// `Uint8ClampedArray`) and nothing else. For a `&[u8]` parameter
+/// wasm-bindgen's glue copies any array as a Uint8Array would, wrapping 300
+/// to 44 and −1 to 255 without a word. The check is here rather than in the
+/// JS guard (load.js), which sees each argument but not which parameters
+/// take bytes; here, as for numbers (`whole`), the parameter is known.
+/// Labels, which a person may write as `[3, 9]`, have their own check.
+fn bytes(op: &'static str, name: &'static str, value: &JsValue) -> Result<Vec<u8>, JsError> {
+    byte_array(value).ok_or_else(|| {
+        let reason = format!("must be a Uint8Array, got {}", shown(value));
+        Error::argument(op, name, reason).into()
+    })
+}
+
+/// A copy of a `Uint8Array` or `Uint8ClampedArray`; `None` for anything else.
+fn byte_array(value: &JsValue) -> Option<Vec<u8>> {
+    use js_sys::{Uint8Array, Uint8ClampedArray};
+    if !(value.is_instance_of::<Uint8Array>() || value.is_instance_of::<Uint8ClampedArray>()) {
+        return None;
+    }
+    // Read by Uint8Array's methods, which read a Uint8ClampedArray too.
+    let mut copy = vec![0; value.unchecked_ref::<Uint8Array>().length() as usize];
+    copy_bytes(&mut copy, value);
+    Some(copy)
 }
 
 /// The values of a 2-D result in row-major order, whatever its memory layout:
@@ -74,9 +180,10 @@ pub struct JsAutoencoder {
 impl JsAutoencoder {
     /// Reads a safetensors model file.
     #[wasm_bindgen(js_name = fromBytes)]
-    pub fn from_bytes(bytes: &[u8]) -> Result<JsAutoencoder, JsError> {
+    pub fn from_bytes(bytes: JsValue) -> Result<JsAutoencoder, JsError> {
+        let bytes = self::bytes("Autoencoder.fromBytes", "bytes", &bytes)?;
         Ok(JsAutoencoder {
-            inner: io::load(bytes)?,
+            inner: io::load(&bytes)?,
         })
     }
 
@@ -97,39 +204,43 @@ impl JsAutoencoder {
 
     /// `[n, inputSize]` → `[n, codeSize]`.
     pub fn encode(&self, x: &[f32]) -> Result<Vec<f32>, JsError> {
-        let x = Autoencoder::batch_view("encode", x, self.inner.input_size())?;
+        const OP: &str = "Autoencoder.encode";
+        let x = Autoencoder::batch_view(OP, x, self.inner.input_size())?;
         Ok(rows(self.inner.encode(x)?))
     }
 
     /// `[n, codeSize]` → `[n, inputSize]`.
     pub fn decode(&self, code: &[f32]) -> Result<Vec<f32>, JsError> {
-        self.inner.require_decoder("decode")?;
-        let code = Autoencoder::batch_view("decode", code, self.inner.code_size())?;
+        const OP: &str = "Autoencoder.decode";
+        self.inner.require_decoder(OP)?;
+        let code = Autoencoder::batch_view(OP, code, self.inner.code_size())?;
         Ok(rows(self.inner.decode(code)?))
     }
 
     /// `[n, inputSize]` → `[n, inputSize]`.
     pub fn reconstruct(&self, x: &[f32]) -> Result<Vec<f32>, JsError> {
-        self.inner.require_decoder("reconstruct")?;
-        let x = Autoencoder::batch_view("reconstruct", x, self.inner.input_size())?;
+        const OP: &str = "Autoencoder.reconstruct";
+        self.inner.require_decoder(OP)?;
+        let x = Autoencoder::batch_view(OP, x, self.inner.input_size())?;
         Ok(rows(self.inner.reconstruct(x)?))
     }
 
     /// One layer's weights, `[units, in]` row-major.
-    pub fn weights(&self, part: JsValue, layer: f64) -> Result<Vec<f32>, JsError> {
-        let part = text("weights", "part", &part)?;
-        let layer = whole("weights", "layer", layer, usize::MAX >> 1)?;
+    pub fn weights(&self, part: JsValue, layer: JsValue) -> Result<Vec<f32>, JsError> {
+        const OP: &str = "Autoencoder.weights";
+        let part = text(OP, "part", &part)?;
+        let layer = whole(OP, "layer", &layer, INDEX_MAX)? as usize;
         let layers = match part.as_str() {
             "encoder" => self.inner.encoder(),
             "decoder" => self.inner.decoder(),
             other => {
                 let reason = format!("must be 'encoder' or 'decoder', got '{other}'");
-                return Err(Error::argument("weights", "part", reason).into());
+                return Err(Error::argument(OP, "part", reason).into());
             }
         };
         let dense = layers.get(layer).ok_or_else(|| {
             let reason = format!("must be below {}, got {layer}", layers.len());
-            Error::argument("weights", "layer", reason)
+            Error::argument(OP, "layer", reason)
         })?;
         Ok(dense.weight.iter().copied().collect())
     }
@@ -191,17 +302,18 @@ impl JsAutoencoder {
 
 /// A drawing `[height, width]` of ink in `[0, 1]` made to look like an MNIST digit.
 #[wasm_bindgen]
-pub fn preprocess(ink: &[f32], width: f64, height: f64) -> Result<Vec<f32>, JsError> {
-    let width = whole("preprocess", "width", width, 8192)?;
-    let height = whole("preprocess", "height", height, 8192)?;
+pub fn preprocess(ink: &[f32], width: JsValue, height: JsValue) -> Result<Vec<f32>, JsError> {
+    let width = whole("preprocess", "width", &width, 8192)? as usize;
+    let height = whole("preprocess", "height", &height, 8192)? as usize;
     Ok(data::preprocess(ink, width, height)?)
 }
 
 /// Ink in `[0, 1]` from canvas RGBA pixels: the alpha channel over 255.
 #[wasm_bindgen(js_name = inkFromRgba)]
-pub fn ink_from_rgba(rgba: &[u8], width: f64, height: f64) -> Result<Vec<f32>, JsError> {
-    let width = whole("inkFromRgba", "width", width, 8192)?;
-    let height = whole("inkFromRgba", "height", height, 8192)?;
+pub fn ink_from_rgba(rgba: JsValue, width: JsValue, height: JsValue) -> Result<Vec<f32>, JsError> {
+    let rgba = bytes("inkFromRgba", "rgba", &rgba)?;
+    let width = whole("inkFromRgba", "width", &width, 8192)? as usize;
+    let height = whole("inkFromRgba", "height", &height, 8192)? as usize;
     let expected = width.checked_mul(height).and_then(|n| n.checked_mul(4));
     if expected != Some(rgba.len()) {
         let wanted = format!("{width}×{height}×4 bytes");
@@ -213,27 +325,26 @@ pub fn ink_from_rgba(rgba: &[u8], width: f64, height: f64) -> Result<Vec<f32>, J
 /// A seeded, corrupted copy of `x`; `corruption` is
 /// `{ kind: 'gaussian' | 'masking' | 'saltPepper', level }`.
 #[wasm_bindgen]
-pub fn corrupt(x: &[f32], corruption: JsValue, seed: f64) -> Result<Vec<f32>, JsError> {
-    if !(seed.is_finite() && seed >= 0.0 && seed.fract() == 0.0 && seed <= 2f64.powi(53)) {
-        let reason = format!("must be a whole number from 0 to 2^53, got {seed}");
-        return Err(Error::argument("corrupt", "seed", reason).into());
-    }
-    let corruption = corruption_from_js(&corruption)?;
-    corruption.validate("corruption")?;
+pub fn corrupt(x: &[f32], corruption: JsValue, seed: JsValue) -> Result<Vec<f32>, JsError> {
+    let seed = whole("corrupt", "seed", &seed, 1 << 53)?;
+    let corruption = corruption_from_js(&corruption).map_err(called("corrupt"))?;
+    corruption
+        .validate("corruption")
+        .map_err(called("corrupt"))?;
     check_finite("corrupt", x)?;
     let mut noisy = x.to_vec();
-    corrupt_in_place(&mut noisy, corruption, &mut Rng::new(seed as u64));
+    corrupt_in_place(&mut noisy, corruption, &mut Rng::new(seed));
     Ok(noisy)
 }
 
 /// Reads `{ kind, level }` by hand, so the inference-only build needs no
 /// serde bridge to JS values.
-fn corruption_from_js(value: &JsValue) -> Result<Corruption, JsError> {
+fn corruption_from_js(value: &JsValue) -> Result<Corruption, Error> {
     let field = |name: &str| js_sys::Reflect::get(value, &name.into()).ok();
     let kind = field("kind").and_then(|k| k.as_string());
     let level = field("level").and_then(|l| l.as_f64());
     let Some(level) = level else {
-        return Err(Error::config("corruption.level", "must be a number").into());
+        return Err(Error::config("corruption.level", "must be a number"));
     };
     match kind.as_deref() {
         Some("gaussian") => Ok(Corruption::Gaussian { level }),
@@ -247,7 +358,6 @@ fn corruption_from_js(value: &JsValue) -> Result<Corruption, JsError> {
                 }
                 None => "must be 'gaussian', 'masking' or 'saltPepper'".to_string(),
             },
-        )
-        .into()),
+        )),
     }
 }

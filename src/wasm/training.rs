@@ -1,7 +1,7 @@
 //! The bindings of the full package beyond inference: training, the real
 //! digits, IDX data and presets.
 
-use super::{text, whole, JsAutoencoder};
+use super::{called, text, whole, JsAutoencoder, INDEX_MAX};
 use crate::config::ModelConfig;
 use crate::config::{preset, Kind, PresetOptions};
 use crate::data::{Digits, Split};
@@ -21,14 +21,10 @@ use wasm_bindgen::prelude::*;
 /// (`batchSise`) pass silently; serde_json rejects it.
 fn parse_js<T: DeserializeOwned>(what: &str, value: JsValue) -> Result<T, JsError> {
     if let Some((path, number)) = non_finite(&value, "", 0) {
-        let shown = match number {
-            x if x.is_nan() => "NaN",
-            x if x > 0.0 => "Infinity",
-            _ => "-Infinity",
-        };
         let path = if path.is_empty() { "." } else { &path };
         return Err(JsError::new(&format!(
-            "invalid {what}: `{path}` must be a finite number, got {shown}"
+            "invalid {what}: `{path}` must be a finite number, got {}",
+            crate::error::Number(number)
         )));
     }
     let json: serde_json::Value = serde_wasm_bindgen::from_value(value)
@@ -143,7 +139,7 @@ pub(super) fn from_js<T: DeserializeOwned + Default>(
 
 /// Most steps one call of `Trainer.step` may run: keeps a typo from
 /// freezing a page for hours (call again to go on).
-const MAX_STEPS_PER_CALL: usize = 1_000_000;
+const MAX_STEPS_PER_CALL: u64 = 1_000_000;
 
 /// Milliseconds from `performance.now()` where there is one (pages, workers,
 /// Node), else `Date.now()`.
@@ -181,7 +177,7 @@ impl JsAutoencoder {
         }
         let config: ModelConfig = parse_js("model config", config)?;
         Ok(JsAutoencoder {
-            inner: Autoencoder::new(config)?,
+            inner: Autoencoder::new(config).map_err(called("new Autoencoder"))?,
         })
     }
 
@@ -191,7 +187,7 @@ impl JsAutoencoder {
 
     /// `{reconstruction, penalty, loss}` on clean samples `[n, inputSize]`.
     pub fn evaluate(&self, x: &[f32]) -> Result<JsValue, JsError> {
-        let parts = evaluate_dataset(&self.inner, x)?;
+        let parts = evaluate_dataset(&self.inner, x).map_err(called("Autoencoder.evaluate"))?;
         to_js(&Evaluation {
             reconstruction: parts.reconstruction,
             penalty: parts.penalty,
@@ -237,16 +233,17 @@ impl JsTrainer {
         let config: TrainConfig = from_js("training options", options)?;
         let batch_size = config.batch_size;
         Ok(JsTrainer {
-            inner: Trainer::new(model.inner.clone(), images, config)?,
+            inner: Trainer::new(model.inner.clone(), images, config)
+                .map_err(called("new Trainer"))?,
             batch_size,
         })
     }
 
     /// Runs `steps` steps and returns the progress.
-    pub fn step(&mut self, steps: f64) -> Result<JsValue, JsError> {
-        let steps = whole("step", "steps", steps, MAX_STEPS_PER_CALL)?;
+    pub fn step(&mut self, steps: JsValue) -> Result<JsValue, JsError> {
+        let steps = whole("Trainer.step", "steps", &steps, MAX_STEPS_PER_CALL)? as usize;
         let start = now_ms();
-        let report = self.inner.step(steps)?;
+        let report = self.inner.step(steps).map_err(called("Trainer.step"))?;
         let seconds = ((now_ms() - start) / 1000.0).max(1e-6);
         to_js(&Progress {
             step: report.step,
@@ -303,8 +300,9 @@ fn object(entries: &[(&str, JsValue)]) -> Result<JsValue, JsError> {
 /// Images of an IDX file (MNIST or Fashion-MNIST, plain or gzip):
 /// `{ images: Float32Array [count, rows·cols] in [0, 1], count, rows, cols }`.
 #[wasm_bindgen(js_name = readIdxImages)]
-pub fn read_idx_images(bytes: &[u8]) -> Result<JsValue, JsError> {
-    let (images, rows, cols) = idx::read_images(bytes)?;
+pub fn read_idx_images(bytes: JsValue) -> Result<JsValue, JsError> {
+    let bytes = super::bytes("readIdxImages", "bytes", &bytes)?;
+    let (images, rows, cols) = idx::read_images(&bytes)?;
     let count = images.len() / (rows * cols);
     object(&[
         ("images", js_sys::Float32Array::from(&images[..]).into()),
@@ -316,8 +314,9 @@ pub fn read_idx_images(bytes: &[u8]) -> Result<JsValue, JsError> {
 
 /// Labels of an IDX file (plain or gzip).
 #[wasm_bindgen(js_name = readIdxLabels)]
-pub fn read_idx_labels(bytes: &[u8]) -> Result<Vec<u8>, JsError> {
-    Ok(idx::read_labels(bytes)?)
+pub fn read_idx_labels(bytes: JsValue) -> Result<Vec<u8>, JsError> {
+    let bytes = super::bytes("readIdxLabels", "bytes", &bytes)?;
+    Ok(idx::read_labels(&bytes)?)
 }
 
 /// The real digits with their fixed train / test split.
@@ -329,9 +328,10 @@ pub struct JsDigits {
 #[wasm_bindgen(js_class = Digits)]
 impl JsDigits {
     #[wasm_bindgen(constructor)]
-    pub fn new(bytes: &[u8]) -> Result<JsDigits, JsError> {
+    pub fn new(bytes: JsValue) -> Result<JsDigits, JsError> {
+        let bytes = super::bytes("new Digits", "bytes", &bytes)?;
         Ok(JsDigits {
-            inner: Digits::parse(bytes)?,
+            inner: Digits::parse(&bytes)?,
         })
     }
 
@@ -346,24 +346,30 @@ impl JsDigits {
     }
 
     pub fn images(&self, split: JsValue) -> Result<Vec<f32>, JsError> {
-        Ok(self.inner.images(split_of(&split)?))
+        Ok(self.inner.images(split_of("Digits.images", &split)?))
     }
 
     pub fn labels(&self, split: JsValue) -> Result<Vec<u8>, JsError> {
-        Ok(self.inner.labels(split_of(&split)?).to_vec())
+        Ok(self
+            .inner
+            .labels(split_of("Digits.labels", &split)?)
+            .to_vec())
     }
 
-    pub fn image(&self, split: JsValue, index: f64) -> Result<Vec<f32>, JsError> {
-        let index = whole("Digits", "index", index, usize::MAX >> 1)?;
-        Ok(self.inner.image(split_of(&split)?, index)?)
+    pub fn image(&self, split: JsValue, index: JsValue) -> Result<Vec<f32>, JsError> {
+        const OP: &str = "Digits.image";
+        let split = split_of(OP, &split)?;
+        let index = whole(OP, "index", &index, INDEX_MAX)? as usize;
+        Ok(self.inner.image(split, index).map_err(called(OP))?)
     }
 
-    pub fn label(&self, split: JsValue, index: f64) -> Result<u8, JsError> {
-        let index = whole("Digits", "index", index, usize::MAX >> 1)?;
-        let labels = self.inner.labels(split_of(&split)?);
+    pub fn label(&self, split: JsValue, index: JsValue) -> Result<u8, JsError> {
+        const OP: &str = "Digits.label";
+        let labels = self.inner.labels(split_of(OP, &split)?);
+        let index = whole(OP, "index", &index, INDEX_MAX)? as usize;
         labels.get(index).copied().ok_or_else(|| {
             let reason = format!("must be below {}, got {index}", labels.len());
-            Error::argument("Digits", "index", reason).into()
+            Error::argument(OP, "index", reason).into()
         })
     }
 }
@@ -371,12 +377,13 @@ impl JsDigits {
 /// A complete config for one of the four kinds.
 #[wasm_bindgen(js_name = presetConfig)]
 pub fn preset_config(kind: JsValue, options: JsValue) -> Result<JsValue, JsError> {
-    let kind = Kind::parse(&text("presetConfig", "kind", &kind)?)?;
+    const OP: &str = "presetConfig";
+    let kind = Kind::parse(&text(OP, "kind", &kind)?).map_err(called(OP))?;
     let options: PresetOptions = from_js("preset options", options)?;
-    to_js(&preset(kind, &options)?)
+    to_js(&preset(kind, &options).map_err(called(OP))?)
 }
 
-/// `'train'` or `'test'`.
-fn split_of(split: &JsValue) -> Result<Split, JsError> {
-    Ok(Split::parse(&text("Digits", "split", split)?)?)
+/// `'train'` or `'test'`, the `split` argument of the call `op`.
+fn split_of(op: &'static str, split: &JsValue) -> Result<Split, JsError> {
+    Ok(Split::parse(&text(op, "split", split)?).map_err(called(op))?)
 }

@@ -21,6 +21,8 @@ import {
   loadDigits,
   preprocess,
   presetConfig,
+  readIdxImages,
+  readIdxLabels,
 } from '../../pkg/index.js';
 import initWasm from '../../pkg/autoencoder_lab.js';
 import { seededRandom } from '../../scripts/random.mjs';
@@ -569,9 +571,10 @@ describe('bad input throws an Error naming the problem', () => {
       /reconstruct.*multiple of 6.*got 13/);
     assertError(() => model.evaluate(new Float32Array(7)), /evaluate.*multiple of 6.*got 7/);
     assertError(() => new Trainer(model, new Float32Array(7)),
-      /training data.*multiple of 6.*got 7/);
+      /^new Trainer: expected a non-empty multiple of 6 values, got 7$/);
     assertError(() => preprocess(new Float32Array(3), 2, 2), /preprocess.*2×2 = 4.*got 3/);
-    assertError(() => preprocess(new Float32Array(0), 0, 0), /width\/height/);
+    assertError(() => preprocess(new Float32Array(0), 0, 0),
+      /^preprocess: `width` must be from 1 to 8192, got 0$/);
     assertError(() => inkFromRgba(new Uint8Array(15), 2, 2),
       /inkFromRgba: expected 2×2×4.*got 15/);
   });
@@ -589,7 +592,7 @@ describe('bad input throws an Error naming the problem', () => {
     assertError(() => model.encode(x), /encode.*index 2.*NaN/);
     assertError(() => model.reconstruct(x), /reconstruct.*index 2.*NaN/);
     assertError(() => model.evaluate(x), /evaluate.*index 2.*NaN/);
-    assertError(() => new Trainer(model, x), /training data.*index 2.*NaN/);
+    assertError(() => new Trainer(model, x), /^new Trainer: input value at index 2 is NaN/);
     assertError(() => model.decode(new Float32Array([0, Infinity, 0, 0])),
       /decode.*index 1.*infinite/);
     assertError(() => preprocess(new Float32Array([0, 0, -Infinity, 0]), 2, 2),
@@ -724,9 +727,124 @@ describe('bad input throws an Error naming the problem', () => {
     }
   });
 
+  test('bytes of a file or of pixels must be a Uint8Array, never wrapped modulo 256', () => {
+    // The glue copied any array as a Uint8Array would: [300, 0, 0, 256] became
+    // [44, 0, 0, 0], a blank pixel, without a word.
+    const refused = (what, got) => new RegExp(`^${what}: \`(bytes|rgba)\` must be a Uint8Array, got ${got}$`);
+    assertError(() => inkFromRgba([300, 0, 0, 256], 1, 1), refused('inkFromRgba', 'an Array'));
+    assertError(() => inkFromRgba([0, 0, 0, 255], 1, 1), refused('inkFromRgba', 'an Array'));
+    assertError(() => inkFromRgba(new Float32Array(4).fill(0.5), 1, 1),
+      refused('inkFromRgba', 'a Float32Array'));
+    const file = tinyFile();
+    assertError(() => Autoencoder.fromBytes([...file]), refused('Autoencoder.fromBytes', 'an Array'));
+    assertError(() => Autoencoder.fromBytes(new Uint16Array(file)),
+      refused('Autoencoder.fromBytes', 'a Uint16Array'));
+    assertError(() => Autoencoder.fromBytes('tiny.safetensors'),
+      refused('Autoencoder.fromBytes', "'tiny.safetensors'"));
+    assertError(() => Autoencoder.fromBytes(), refused('Autoencoder.fromBytes', 'undefined'));
+    assertError(() => readIdxImages([0, 0, 8, 3]), refused('readIdxImages', 'an Array'));
+    assertError(() => readIdxLabels({ length: 0 }), refused('readIdxLabels', 'an Object'));
+    assertError(() => new Digits([31, 139]), refused('new Digits', 'an Array'));
+
+    // A Node Buffer is a Uint8Array, and a canvas gives a Uint8ClampedArray.
+    assert.equal(Autoencoder.fromBytes(Buffer.from(file)).encode(new Float32Array([1, 2]))[0], -1.25);
+    assert.deepEqual([...inkFromRgba(new Uint8ClampedArray([0, 0, 0, 255]), 1, 1)], [1]);
+  });
+
+  test('each message names the call that was made, never a step inside it', () => {
+    // The core names its own steps ("training data", "evaluate a reconstruction
+    // loss"); the exports put the public call's name in their place.
+    const encoder = Autoencoder.fromBytes(model.encoderOnly().toBytes());
+    const onlyEncodes = 'this model is an exported encoder, without a decoder: it can encode, '
+      + 'but not decode, reconstruct, evaluate or train';
+    const bce = new Autoencoder(presetConfig('undercomplete', { inputSize: 2, codeSize: 1, loss: 'bce' }));
+    const huge = new Float32Array(6).fill(3e38);
+    const cases = [
+      [() => model.encode(new Float32Array(5)),
+        'Autoencoder.encode: expected a non-empty multiple of 6 values, got 5'],
+      [() => encoder.decode(new Float32Array(4)), `Autoencoder.decode: ${onlyEncodes}`],
+      [() => encoder.reconstruct(new Float32Array(6)), `Autoencoder.reconstruct: ${onlyEncodes}`],
+      [() => encoder.evaluate(new Float32Array(6)), `Autoencoder.evaluate: ${onlyEncodes}`],
+      [() => new Trainer(encoder, new Float32Array(6)), `new Trainer: ${onlyEncodes}`],
+      [() => model.evaluate(new Float32Array(7)),
+        'Autoencoder.evaluate: expected a non-empty multiple of 6 values, got 7'],
+      [() => new Trainer(bce, new Float32Array([2, 0])), 'new Trainer: `images` holds 2 at row 0, '
+        + 'column 0, outside [0, 1] where the bce loss reads probabilities'],
+      [() => new Trainer(model, new Float32Array(12), { batchSize: 0 }),
+        'new Trainer: `batchSize` must be between 1 and 4096, got 0'],
+      [() => new Autoencoder({ ...TINY, encoder: [{ units: 0, activation: 'relu' }] }),
+        'new Autoencoder: `encoder[0].units` must be between 1 and 16384, got 0'],
+      [() => presetConfig('sparsest'), 'presetConfig: `kind` must be undercomplete, sparse, '
+        + "denoising or contractive, got 'sparsest'"],
+      [() => digits.images('val'), "Digits.images: `split` must be 'train' or 'test', got 'val'"],
+      [() => digits.image('test', 2000), 'Digits.image: `index` must be below 2000, got 2000'],
+      [() => digits.label('test', -1),
+        'Digits.label: `index` must be a whole number from 0 to 2147483647, got -1'],
+      [() => model.weights('decoder', 1), 'Autoencoder.weights: `layer` must be below 1, got 1'],
+      [() => corrupt(new Float32Array(3), { kind: 'masking', level: 2 }, 1),
+        'corrupt: `corruption.level` must be between 0 and 1, got 2'],
+      [() => corrupt(new Float32Array(3), { kind: 'blur', level: 0.2 }, 1),
+        "corrupt: `corruption.kind` must be 'gaussian', 'masking' or 'saltPepper', got 'blur'"],
+      [() => new Trainer(model, new Float32Array(12), { batchSize: 2 }).step(null),
+        'Trainer.step: `steps` must be a whole number from 0 to 1000000, got null'],
+    ];
+    for (const [action, message] of cases) {
+      assertError(action, new RegExp(`^${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+    }
+    assertError(() => model.reconstruct(huge),
+      /^Autoencoder.reconstruct: the values overflowed in layer 1 \(a sum passed ±3\.4e38\)/);
+    encoder.free();
+    bce.free();
+  });
+
+  test('numbers in messages read as a JS user writes them', () => {
+    // Rust's own formatting would print `inf` and 1e300 as 301 digits.
+    const trainer = new Trainer(model, new Float32Array(12), { batchSize: 2 });
+    assertError(() => trainer.step(Infinity), /`steps` must be .*, got Infinity$/);
+    assertError(() => trainer.step(-1e300), /`steps` must be .*, got -1e300$/);
+    assertError(() => corrupt(new Float32Array(3), { kind: 'masking', level: 1e300 }, 1),
+      /`corruption\.level` must be between 0 and 1, got 1e300$/);
+    assertError(() => corrupt(new Float32Array(3), { kind: 'gaussian', level: 0.5 }, 2.5e-7),
+      /`seed` must be .*, got 2\.5e-7$/);
+    assertError(() => presetConfig('sparse', { weight: 1.5e21 }),
+      /`objective\.sparsity\.weight` must be between 0 and 100, got 1\.5e21$/);
+    assertError(() => presetConfig('sparse', { target: -1e-7 }), /got -1e-7$/);
+    assertError(() => new Trainer(model, new Float32Array(12),
+      { optimizer: { kind: 'adam', learningRate: 1e22 } }),
+      /`optimizer\.learningRate` must be in \(0, 10\], got 1e22$/);
+    trainer.free();
+  });
+
   test('weights of a part or layer that does not exist', () => {
     assertError(() => model.weights('middle', 0), /part.*middle/);
     assertError(() => model.weights('decoder', 1), /layer.*below 1.*got 1/);
+  });
+
+  test('null, true or a string where a number belongs is refused by name, not read as 0, 1 or 5', () => {
+    // wasm-bindgen's glue hands a number parameter `+value` to wasm, so these
+    // once ran 0, 1 and 5 steps, and took weights of layer 0 and seed 0.
+    const trainer = new Trainer(model, new Float32Array(12), { batchSize: 2 });
+    const steps = (got) => new RegExp(`\`steps\` must be a whole number from 0 to 1000000, got ${got}$`);
+    assertError(() => trainer.step(null), steps('null'));
+    assertError(() => trainer.step(true), steps('true'));
+    assertError(() => trainer.step('5'), steps("'5'"));
+    assertError(() => trainer.step([7]), steps('an Array'));
+    // No count at all is an Error too: say how many steps to run.
+    assertError(() => trainer.step(), steps('undefined'));
+    assert.equal(trainer.stepCount, 0);
+    assert.equal(trainer.step(2).step, 2);
+    trainer.free();
+
+    assertError(() => model.weights('encoder', null), /`layer` must be a whole number .*, got null$/);
+    const ink = new Float32Array(4);
+    assertError(() => preprocess(ink, '2', 2), /`width` must be a whole number from 0 to 8192, got '2'$/);
+    assertError(() => preprocess(ink, 2, false), /`height` .*, got false$/);
+    assertError(() => inkFromRgba(new Uint8Array(4), 1, null), /`height` .*, got null$/);
+    const noise = { kind: 'masking', level: 0.5 };
+    assertError(() => corrupt(new Float32Array(3), noise, null), /`seed` .*, got null$/);
+    assertError(() => corrupt(new Float32Array(3), noise, 10n), /`seed` .*, got bigint$/);
+    assertError(() => digits.image('test', null), /`index` .*, got null$/);
+    assertError(() => digits.label('test', ''), /`index` .*, got ''$/);
   });
 });
 
@@ -1011,6 +1129,21 @@ describe('live wasm objects', () => {
     assert.equal(trainer.step(2).step, 2);
     trainer.free();
     model.free();
+  });
+
+  test('no export lets the glue turn a wrong value into a number, a flag or a byte', () => {
+    // For an `f64` or `bool` parameter wasm-bindgen's glue passes `+value`
+    // (`null` → 0, `'5'` → 5, `'true'` → NaN → false); such parameters cross
+    // as a JsValue and are checked in Rust instead (`whole`, `flag` in
+    // src/wasm). A new export with a plain number or flag fails here.
+    for (const file of ['autoencoder_lab.js', 'autoencoder_lab_infer.js']) {
+      const glue = readFileSync(new URL(file, PKG), 'utf8');
+      const exports = glue.slice(0, glue.indexOf('function __wbg_get_imports'));
+      assert.ok(exports.includes('export function corrupt('), `${file}: exports not found`);
+      assert.doesNotMatch(exports, /= \+[\w(]/, `${file} coerces an argument`);
+      // Nor copies any array into bytes (see `bytes` in src/wasm/mod.rs).
+      assert.doesNotMatch(exports, /passArray8ToWasm0/, `${file} wraps an array into bytes`);
+    }
   });
 
   test('a trainer keeps its own copy of the model and the data', () => {

@@ -237,11 +237,11 @@ describe('misuse', () => {
     // wasm-bindgen reads a non-string given for a string as if it were one,
     // which corrupted memory; hundreds of rounds would crash Node.
     for (let round = 0; round < 300; round++) {
-      assert.throws(() => pairingModalities(42), /`pairing` must be a string, got number/);
-      assert.throws(() => presetConfig({}, {}), /`kind` must be a string, got object/);
+      assert.throws(() => pairingModalities(42), /`pairing` must be a string, got 42$/);
+      assert.throws(() => presetConfig({}, {}), /`kind` must be a string, got an Object$/);
       assert.throws(() => pairInputs(null, new Float32Array(784), new Uint8Array(1), true, true),
         /`pairing` must be a string, got null/);
-      assert.throws(() => digits.images(1), /`split` must be a string, got number/);
+      assert.throws(() => digits.images(1), /`split` must be a string, got 1$/);
       const model = new Autoencoder(presetConfig('sparse', { codeSize: 16 }));
       assert.throws(() => model.weights(0, 0), /`part` must be a string/);
       model.free();
@@ -265,6 +265,125 @@ describe('misuse', () => {
     assert.throws(() => new Trainer(model, train.images.slice(0, 784),
       { optimizer: { kind: 'adam', learningRate: NaN } }), /`optimizer.learningRate`.*NaN/);
     model.free();
+  });
+
+  test('null, true or a string where a number or a flag belongs is refused by name', () => {
+    // The glue would have read these as 0, 1 or 5, and 'true' as false.
+    const x = train.images.slice(0, 10 * PIXELS);
+    const labels = train.labels.slice(0, 10);
+    const image = new Float32Array(PIXELS);
+    const cases = [
+      [() => new Probe(x, '784', labels, 10), /`width` must be a whole number .*, got '784'$/],
+      [() => new Probe(x, 784, labels, null), /`classes` must be a whole number .*, got null$/],
+      [() => probeAccuracy(x, labels, x, labels, 784, 10, true), /`perClass` .*, got true$/],
+      [() => fewPerClass(labels, null, 0), /`perClass` .*, got null$/],
+      [() => fewPerClass(labels, 1, '0'), /`seed` .*, got '0'$/],
+      [() => new Pca(x, 784, true), /`components` .*, got true$/],
+      [() => pairInputs('halves', image, new Uint8Array(1), 'true', true),
+        /`keepFirst` must be true or false, got 'true'$/],
+      [() => pairInputs('halves', image, new Uint8Array(1), true, 0),
+        /`keepSecond` must be true or false, got 0$/],
+    ];
+    for (const [action, pattern] of cases) {
+      assert.throws(action, (error) => error instanceof Error && pattern.test(error.message));
+    }
+    // undefined and null still mean "every row" for probeAccuracy's perClass.
+    const y = train.labels.slice(0, 100);
+    const few = train.images.slice(0, 100 * PIXELS);
+    assert.equal(probeAccuracy(few, y, few, y, 784, 10, null, { epochs: 1, minSteps: 1 }),
+      probeAccuracy(few, y, few, y, 784, 10, undefined, { epochs: 1, minSteps: 1 }));
+    assert.equal(fewPerClass(train.labels, 10, 0).length, 100);
+  });
+
+  test('labels in a plain or typed array are checked one by one, never wrapped modulo 256', () => {
+    // The glue copied labels as a Uint8Array would: [300, -1, 2.5, NaN]
+    // became [44, 255, 2, 0], and a probe trained on wrong labels.
+    const x = train.images.slice(0, 10 * PIXELS);
+    const labels = train.labels.slice(0, 10);
+    const image = new Float32Array(PIXELS);
+    const refused = (what, got) => (error) => error instanceof Error
+      && new RegExp(`: \`${what.replace(/[[\]]/g, '\\$&')}\` must be a whole number from 0 to 255, got ${got}$`)
+        .test(error.message);
+    assert.throws(() => new Probe(x, 784, [300, ...labels.slice(1)], 10), refused('labels[0]', '300'));
+    assert.throws(() => fewPerClass([0, 1, -1], 1, 0), refused('labels[2]', '-1'));
+    assert.throws(() => fewPerClass([2.5], 1, 0), refused('labels[0]', '2.5'));
+    assert.throws(() => fewPerClass([0, NaN], 1, 0), refused('labels[1]', 'NaN'));
+    assert.throws(() => fewPerClass([null], 1, 0), refused('labels[0]', 'null'));
+    assert.throws(() => fewPerClass(['3'], 1, 0), refused('labels[0]', "'3'"));
+    assert.throws(() => fewPerClass(new Float32Array([1, 0.5]), 1, 0), refused('labels[1]', '0.5'));
+    assert.throws(() => fewPerClass(new Int16Array([300]), 1, 0), refused('labels[0]', '300'));
+    assert.throws(() => fewPerClass(new BigInt64Array(1), 1, 0), refused('labels[0]', 'bigint'));
+    assert.throws(() => pairInputs('image-label', image, [266], true, true), refused('labels[0]', '266'));
+    assert.throws(() => probeAccuracy(x, labels, x, [...labels.slice(1), 256], 784, 10),
+      refused('testLabels[9]', '256'));
+    assert.throws(() => probeAccuracy(x, [...labels.slice(1), 1e300], x, labels, 784, 10),
+      refused('trainLabels[9]', '1e300'));
+    const probe = new Probe(x, 784, labels, 10, { epochs: 1 });
+    assert.throws(() => probe.accuracy(x, [...labels.slice(1), Infinity]),
+      refused('labels[9]', 'Infinity'));
+    assert.throws(() => probe.accuracy(x, 7), /`labels` must be a Uint8Array or an array of whole numbers from 0 to 255, got 7$/);
+    assert.throws(() => probe.accuracy(x, { 0: 1, length: 1 }), /`labels` must be .*, got an Object$/);
+
+    // Labels that are whole numbers from 0 to 255 work in any array.
+    assert.equal(probe.accuracy(x, [...labels]), probe.accuracy(x, labels));
+    assert.equal(probe.accuracy(x, Float64Array.from(labels)), probe.accuracy(x, labels));
+    assert.deepEqual(fewPerClass([...train.labels], 10, 0), fewPerClass(train.labels, 10, 0));
+    assert.deepEqual(pairInputs('image-label', image, new Float32Array([7]), true, true),
+      pairInputs('image-label', image, new Uint8Array([7]), true, true));
+    probe.free();
+  });
+
+  test('each message names the call that was made, never a step inside it', () => {
+    // The core names its own steps ("join modalities", "fit a probe",
+    // "classify"); the exports put the public call's name in their place.
+    const x = train.images.slice(0, 10 * PIXELS);
+    const labels = train.labels.slice(0, 10);
+    const probe = new Probe(x, 784, labels, 10, { epochs: 1 });
+    const pca = new Pca(x, 784, 2);
+    const image = new Float32Array(PIXELS);
+    const cases = [
+      [() => pairInputs('image-label', image.slice(1), new Uint8Array(1), true, true),
+        'pairInputs: expected a non-empty multiple of 28×28 values, got 783'],
+      [() => pairInputs('image-label', image, new Uint8Array([10]), true, true),
+        'pairInputs: `labels[0]` is 10, not a digit from 0 to 9'],
+      [() => pairInputs('sound', image, new Uint8Array(1), true, true),
+        "pairInputs: `pairing` must be 'image-label' or 'halves', got 'sound'"],
+      [() => pairedImages('image-label', new Float32Array(793)),
+        'pairedImages: expected a non-empty multiple of 794 values, got 793'],
+      [() => pairingModalities('both'),
+        "pairingModalities: `pairing` must be 'image-label' or 'halves', got 'both'"],
+      [() => new Probe(x, 784, labels.slice(1), 10),
+        'new Probe: expected 10 labels, one per row of features, got 9'],
+      [() => new Probe(x, 784, new Uint8Array(10).fill(12), 10),
+        'new Probe: `labels[0]` is 12, but there are only 10 classes'],
+      [() => new Probe(x, 784, labels, 1), 'new Probe: `classes` must be between 2 and 256, got 1'],
+      [() => new Probe(x, 0, labels, 10), 'new Probe: `width` must be at least 1, got 0'],
+      [() => probe.probabilities(image.slice(1)),
+        'Probe.probabilities: expected a non-empty multiple of 784 values, got 783'],
+      [() => probe.predict(image.slice(1)),
+        'Probe.predict: expected a non-empty multiple of 784 values, got 783'],
+      [() => probe.accuracy(x, labels.slice(1)),
+        'Probe.accuracy: expected 10 labels, one per row of features, got 9'],
+      [() => probeAccuracy(x, labels, x, labels.slice(1), 784, 10),
+        'probeAccuracy: expected 7056 values in `testFeatures`, 784 for each of the 9 labels in '
+        + '`testLabels`, got 7840'],
+      [() => probeAccuracy(x, labels.slice(1), x, labels, 784, 10, 1),
+        'probeAccuracy: expected 7056 values in `trainFeatures`, 784 for each of the 9 labels in '
+        + '`trainLabels`, got 7840'],
+      [() => probeAccuracy(x, labels, x, labels, 784, 10, 0),
+        'probeAccuracy: `perClass` must be at least 1 (or all labels)'],
+      [() => new Pca(x, 784, 17), 'new Pca: `components` must be between 1 and 16, got 17'],
+      [() => pca.project(image.slice(1)),
+        'Pca.project: expected a non-empty multiple of 784 values, got 783'],
+    ];
+    for (const [action, message] of cases) {
+      assert.throws(action, (error) => error instanceof Error && error.message === message,
+        message);
+    }
+    // The module still works.
+    assert.equal(probe.predict(x).length, 10);
+    probe.free();
+    pca.free();
   });
 
   test('a probe of zero labels per class says so', () => {

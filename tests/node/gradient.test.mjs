@@ -222,7 +222,7 @@ test(`${build} wasm build: a sum that overflows is an Error, alone and in a batc
     for (const input of [x, x.subarray(0, INPUTS)]) {
       for (const op of ['encode', 'reconstruct']) {
         assert.throws(() => model[op](input), (error) => error instanceof Error
-          && error.message === `${op}: the values overflowed in layer 1 (a sum passed ±3.4e38): `
+          && error.message === `Autoencoder.${op}: the values overflowed in layer 1 (a sum passed ±3.4e38): `
             + "the input or the model's weights are far too large", `${op} of ${input.length}`);
       }
     }
@@ -237,7 +237,8 @@ test(`${build} wasm build: a training step whose sums overflow stops, its weight
   for (const cancel of [true, false]) {
     const model = overflowingModel(cancel);
     const before = model.toBytes();
-    assert.throws(() => model.evaluate(x), /^Error: evaluate: the values overflowed in layer 1 /);
+    assert.throws(() => model.evaluate(x),
+      /^Error: Autoencoder.evaluate: the values overflowed in layer 1 /);
     const trainer = new Trainer(model, x, { batchSize: 8 });
     model.free();
     assert.throws(() => trainer.step(1), /training stopped at step 1: the loss \(NaN\)/);

@@ -55,12 +55,12 @@ test('prepares drawings and adds noise like the full package', () => {
   assert.throws(() => infer.corrupt(x, { kind: 'masking' }, 1), /corruption.level/);
 });
 
-test('refuses broken files with the same message and cannot train', () => {
+test('refuses broken files and plain arrays with the same message, and cannot train', () => {
   const bytes = readFileSync(new URL('sparse.safetensors', MODELS));
   const broken = bytes.subarray(0, bytes.length - 10);
-  const message = (load) => {
+  const message = (load, input = broken) => {
     try {
-      load(broken);
+      load(input);
     } catch (error) {
       assert.ok(error instanceof Error);
       return error.message;
@@ -68,6 +68,12 @@ test('refuses broken files with the same message and cannot train', () => {
     assert.fail('a truncated file loaded');
   };
   assert.equal(message(infer.Autoencoder.fromBytes), message(full.Autoencoder.fromBytes));
+  // Bytes in a plain array are refused alike, never wrapped modulo 256.
+  const plain = [...bytes.subarray(0, 64)];
+  assert.equal(message(infer.Autoencoder.fromBytes, plain),
+    'Autoencoder.fromBytes: `bytes` must be a Uint8Array, got an Array');
+  assert.equal(message(full.Autoencoder.fromBytes, plain), message(infer.Autoencoder.fromBytes, plain));
+  assert.throws(() => infer.inkFromRgba([0, 0, 0, 300], 1, 1), /`rgba` must be a Uint8Array, got an Array$/);
   assert.equal(infer.Trainer, undefined);
   assert.throws(() => new infer.Autoencoder(), (error) => error instanceof Error
     && /^new Autoencoder: the inference build cannot make models; load one with Autoencoder.fromBytes/
