@@ -77,7 +77,7 @@ function buildModule({ name, cargoArgs, targetDir, optimise }) {
   const wasm = join(pkg, `${name}_bg.wasm`);
   if (newest(wasm) > newest(built)) return;
   run('wasm-bindgen', [built, '--target', 'web', '--out-dir', 'pkg', '--out-name', name]);
-  optimiseInto(wasm, wasm, [optimise, ...WASM_FEATURES]);
+  optimiseInto(wasm, wasm, [...optimise, ...WASM_FEATURES]);
 }
 
 /**
@@ -139,7 +139,7 @@ function optimiseInto(input, output, flags) {
 }
 
 function buildPackage() {
-  buildModule({ name: 'autoencoder_lab', cargoArgs: [], targetDir: 'target', optimise: '-O3' });
+  buildModule({ name: 'autoencoder_lab', cargoArgs: [], targetDir: 'target', optimise: ['-O3'] });
   buildRelaxedModule();
   buildModule({
     name: 'autoencoder_lab_infer',
@@ -147,7 +147,10 @@ function buildPackage() {
     // load.js reports the trap it ends in as an Error all the same.
     cargoArgs: ['--no-default-features'],
     targetDir: join('target', 'infer'),
-    optimise: '-Oz',
+    // Its download must stay under 80 KB: the producers section (which
+    // compiler made it) is dropped, and size passes repeat until they stop
+    // gaining.
+    optimise: ['-Oz', '--converge', '--strip-producers'],
   });
 
   for (const file of readdirSync(join(root, 'js'))) {
