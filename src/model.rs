@@ -301,7 +301,22 @@ impl Autoencoder {
         let mut a = x.as_standard_layout();
         for l in layers {
             let layer = &self.layers[l];
-            let mut y = vec![0.0; a.nrows() * layer.units()];
+            let y = a.nrows().checked_mul(layer.units()).and_then(|len| {
+                let mut y = Vec::new();
+                y.try_reserve_exact(len).ok()?;
+                y.resize(len, 0.0);
+                Some(y)
+            });
+            // Asked of wasm's allocator, a result too large for memory would
+            // end the module for good; here it is an Error like any other.
+            let Some(mut y) = y else {
+                let expected = format!(
+                    "fewer rows (the result, {} × {} values, does not fit in memory)",
+                    a.nrows(),
+                    layer.units()
+                );
+                return Err(Error::shape(op, expected, a.nrows()));
+            };
             let x = a.as_slice().expect("standard layout");
             let w = transposed[l].as_slice().expect("standard layout");
             let bias = layer.bias.as_slice().expect("standard layout");

@@ -25,6 +25,7 @@ import {
   readIdxLabels,
 } from '../../pkg/index.js';
 import initWasm from '../../pkg/autoencoder_lab.js';
+import * as infer from '../../pkg/infer.js';
 import { seededRandom } from '../../scripts/random.mjs';
 
 const PKG = new URL('../../pkg/', import.meta.url);
@@ -32,6 +33,7 @@ const SIDE = 28;
 const PIXELS = SIDE * SIDE;
 
 await init();
+await infer.init();
 const digits = await loadDigits();
 
 // ---------------------------------------------------------------------------
@@ -584,6 +586,25 @@ describe('bad input throws an Error naming the problem', () => {
     // 16385 × 4 is 2³² + 2¹⁸. Neither byte array matches its claimed size.
     assertError(() => inkFromRgba(new Uint8Array(0), 65536, 65536), /inkFromRgba/);
     assertError(() => inkFromRgba(new Uint8Array(1 << 18), 65536, 16385), /inkFromRgba/);
+  });
+
+  test('a result too large for memory is an Error, and the module lives on', () => {
+    // 70,000 codes of one value each decode to 70,000 × 16,384 floats, 4.6 GB:
+    // more than wasm32 can address. Asked of the allocator, that ended the module.
+    const wide = new Autoencoder({
+      inputSize: 16384,
+      encoder: [{ units: 1, activation: 'identity' }],
+      decoder: [{ units: 16384, activation: 'identity' }],
+      objective: { loss: 'mse' },
+    });
+    const codes = new Float32Array(70000);
+    assertError(() => wide.decode(codes),
+      /^Autoencoder\.decode: expected fewer rows .*70000 × 16384 values, does not fit in memory/);
+    const small = infer.Autoencoder.fromBytes(wide.toBytes());
+    assert.throws(() => small.decode(codes), /does not fit in memory/);
+    assert.equal(small.decode(codes.subarray(0, 2)).length, 2 * 16384);
+    small.free();
+    wide.free();
   });
 
   test('NaN and infinity in inputs', () => {
