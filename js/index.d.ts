@@ -4,10 +4,12 @@
  * Every function and method that can fail throws an `Error` whose message
  * names what was wrong (a config field, a shape, a file part), a wrong
  * argument after the call it was given to: "pairInputs: `labels[0]` is 10,
- * not a digit from 0 to 9". Arguments are taken as given, not converted:
- * `null`, `true` or `'5'` where a number or a flag belongs throws, naming the
- * argument. Bytes (a model file, an IDX file, canvas pixels) must be a
- * `Uint8Array` (or `Uint8ClampedArray`); for labels see `Labels`.
+ * not a digit from 0 to 9". Numbers and flags are taken as given, not
+ * converted: `null`, `true` or `'5'` where a number (a count, a seed, a size)
+ * or a flag belongs throws, naming the argument. Values (pixels, codes,
+ * features) belong in a `Float32Array`: a plain array there is still copied
+ * as numbers, `null` as 0. Bytes (a model file, an IDX file, canvas pixels)
+ * must be a `Uint8Array` (or `Uint8ClampedArray`); for labels see `Labels`.
  */
 
 /** The four named kinds; each is a preset of one objective. */

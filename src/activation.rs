@@ -118,7 +118,8 @@ pub fn tanh(z: f32) -> f32 {
 }
 
 /// The logistic function `1 / (1 + e^−z)`, from [`exp`]; exact 0.5 at 0,
-/// and 0 or 1 far out, without overflow.
+/// and near 0 (down to 6e-39: `exp` stops at e^88) or exactly 1 far
+/// out, without overflow.
 #[inline]
 pub fn sigmoid(z: f32) -> f32 {
     1.0 / (1.0 + exp(-z))
