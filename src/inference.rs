@@ -31,7 +31,7 @@ pub fn dense(
     w: &[f32],
     bias: &[f32],
     y: &mut [f32],
-    finish: impl FnMut(&mut [f32]) -> bool,
+    mut finish: impl FnMut(&mut [f32]) -> bool,
 ) -> bool {
     let n = bias.len();
     let k = w.len() / n.max(1);
@@ -42,27 +42,9 @@ pub fn dense(
         w.len(),
         y.len()
     );
-    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-    return simd::rows(x, w, bias, y, finish);
-    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-    samples(x, w, bias, y, finish)
-}
-
-/// [`dense`] by plain loops, one sample at a time.
-#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-fn samples(
-    x: &[f32],
-    w: &[f32],
-    bias: &[f32],
-    y: &mut [f32],
-    mut finish: impl FnMut(&mut [f32]) -> bool,
-) -> bool {
-    let (n, k) = (bias.len(), w.len() / bias.len());
-    let mut terms = Vec::new();
+    let mut scratch = backend::Scratch::new(k);
     for (x_rows, y_rows) in x.chunks(MR * k).zip(y.chunks_mut(MR * n)) {
-        for (i, out) in y_rows.chunks_exact_mut(n).enumerate() {
-            sample(&x_rows[i * k..][..k], w, bias, out, &mut terms);
-        }
+        backend::sums(x_rows, w, bias, y_rows, &mut scratch);
         if !finish(y_rows) {
             return false;
         }
@@ -70,28 +52,64 @@ fn samples(
     true
 }
 
-/// One sample: `out ← b + Σ_k x_k w[k, :]` over the `x_k` that are not zero.
-/// Four terms share one pass over `out`; each value still adds them one
-/// after the other, so the bits are those of four separate passes.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+use simd as backend;
+
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-fn sample(x: &[f32], w: &[f32], bias: &[f32], out: &mut [f32], terms: &mut Vec<(usize, f32)>) {
-    let n = out.len();
-    out.iter_mut().zip(bias).for_each(|(o, &b)| *o = b + 0.0);
-    terms.clear();
-    terms.extend(x.iter().copied().enumerate().filter(|&(_, x_k)| x_k != 0.0));
-    let row = |k: usize| &w[k * n..][..n];
-    let mut groups = terms.chunks_exact(4);
-    for group in &mut groups {
-        let &[(k0, a0), (k1, a1), (k2, a2), (k3, a3)] = group else {
-            unreachable!("chunks of four")
-        };
-        let (r0, r1, r2, r3) = (row(k0), row(k1), row(k2), row(k3));
-        for (i, o) in out.iter_mut().enumerate() {
-            *o = *o + a0 * r0[i] + a1 * r1[i] + a2 * r2[i] + a3 * r3[i];
+use plain as backend;
+
+/// The sums by plain loops, one sample at a time.
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+mod plain {
+    /// The nonzero inputs of a sample and their steps, kept between blocks.
+    pub struct Scratch(Vec<(usize, f32)>);
+
+    impl Scratch {
+        pub fn new(k: usize) -> Self {
+            Scratch(Vec::with_capacity(k))
         }
     }
-    for &(k, a) in groups.remainder() {
-        out.iter_mut().zip(row(k)).for_each(|(o, &w)| *o += a * w);
+
+    /// `y_rows ← b + x_rows w` for one block of rows.
+    pub fn sums(
+        x_rows: &[f32],
+        w: &[f32],
+        bias: &[f32],
+        y_rows: &mut [f32],
+        scratch: &mut Scratch,
+    ) {
+        let k = w.len() / bias.len();
+        for (x, out) in x_rows
+            .chunks_exact(k)
+            .zip(y_rows.chunks_exact_mut(bias.len()))
+        {
+            sample(x, w, bias, out, &mut scratch.0);
+        }
+    }
+
+    /// One sample: `out ← b + Σ_k x_k w[k, :]` over the `x_k` that are not
+    /// zero. Four terms share one pass over `out`; each value still adds
+    /// them one after the other, so the bits are those of four separate
+    /// passes.
+    fn sample(x: &[f32], w: &[f32], bias: &[f32], out: &mut [f32], terms: &mut Vec<(usize, f32)>) {
+        let n = out.len();
+        out.iter_mut().zip(bias).for_each(|(o, &b)| *o = b + 0.0);
+        terms.clear();
+        terms.extend(x.iter().copied().enumerate().filter(|&(_, x_k)| x_k != 0.0));
+        let row = |k: usize| &w[k * n..][..n];
+        let mut groups = terms.chunks_exact(4);
+        for group in &mut groups {
+            let &[(k0, a0), (k1, a1), (k2, a2), (k3, a3)] = group else {
+                unreachable!("chunks of four")
+            };
+            let (r0, r1, r2, r3) = (row(k0), row(k1), row(k2), row(k3));
+            for (i, o) in out.iter_mut().enumerate() {
+                *o = *o + a0 * r0[i] + a1 * r1[i] + a2 * r2[i] + a3 * r3[i];
+            }
+        }
+        for &(k, a) in groups.remainder() {
+            out.iter_mut().zip(row(k)).for_each(|(o, &w)| *o += a * w);
+        }
     }
 }
 
@@ -112,44 +130,44 @@ mod simd {
     /// goes through the `MR`-row kernel over every step.
     const WORTH_SKIPPING: f32 = 0.2;
 
-    /// [`super::dense`] on wasm: every row of `x`.
-    pub fn rows(
-        x: &[f32],
+    /// Each row's nonzero steps, kept between blocks.
+    pub struct Scratch([Vec<usize>; MR]);
+
+    impl Scratch {
+        pub fn new(k: usize) -> Self {
+            Scratch(std::array::from_fn(|_| Vec::with_capacity(k)))
+        }
+    }
+
+    /// `y_rows ← b + x_rows w` for one block of at most MR rows: through
+    /// the MR-row kernel if the block is full and dense, else row by row.
+    pub fn sums(
+        x_rows: &[f32],
         w: &[f32],
         bias: &[f32],
-        y: &mut [f32],
-        mut finish: impl FnMut(&mut [f32]) -> bool,
-    ) -> bool {
-        let n = bias.len();
-        let k = w.len() / n;
-        let mut lists: [Vec<usize>; MR] = std::array::from_fn(|_| Vec::with_capacity(k));
-        for (x_rows, y_rows) in x.chunks(MR * k).zip(y.chunks_mut(MR * n)) {
-            let count = x_rows.len() / k;
-            for (row, list) in x_rows.chunks_exact(k).zip(&mut lists) {
-                nonzero_steps(row, list);
-            }
-            let kept: usize = lists[..count].iter().map(Vec::len).sum();
-            let sparse = kept as f32 <= (1.0 - WORTH_SKIPPING) * (count * k) as f32;
-            if count == MR && !sparse {
-                let a = std::array::from_fn(|i| x_rows[i * k..].as_ptr());
-                let out = std::array::from_fn(|i| y_rows[i * n..].as_mut_ptr());
-                // SAFETY: `a` holds MR rows of k values, `out` MR rows of n.
-                unsafe { block(k, a, w, bias, out) };
-            } else {
-                for ((row, out), list) in x_rows
-                    .chunks_exact(k)
-                    .zip(y_rows.chunks_exact_mut(n))
-                    .zip(&lists)
-                {
-                    // SAFETY: `row` holds k values, `out` n; the list's steps are below k.
-                    unsafe { alone(list, row.as_ptr(), w, bias, out.as_mut_ptr()) };
-                }
-            }
-            if !finish(y_rows) {
-                return false;
-            }
+        y_rows: &mut [f32],
+        scratch: &mut Scratch,
+    ) {
+        let (n, k) = (bias.len(), w.len() / bias.len());
+        let lists = &mut scratch.0;
+        let count = x_rows.len() / k;
+        for (row, list) in x_rows.chunks_exact(k).zip(lists.iter_mut()) {
+            nonzero_steps(row, list);
         }
-        true
+        let kept: usize = lists[..count].iter().map(Vec::len).sum();
+        let sparse = kept as f32 <= (1.0 - WORTH_SKIPPING) * (count * k) as f32;
+        if count == MR && !sparse {
+            let a = std::array::from_fn(|i| x_rows[i * k..].as_ptr());
+            let out = std::array::from_fn(|i| y_rows[i * n..].as_mut_ptr());
+            // SAFETY: `a` holds MR rows of k values, `out` MR rows of n.
+            unsafe { block(k, a, w, bias, out) };
+            return;
+        }
+        let rows = x_rows.chunks_exact(k).zip(y_rows.chunks_exact_mut(n));
+        for ((row, out), list) in rows.zip(lists.iter()) {
+            // SAFETY: `row` holds k values, `out` n; the list's steps are below k.
+            unsafe { alone(list, row.as_ptr(), w, bias, out.as_mut_ptr()) };
+        }
     }
 
     /// Sets `list` to the steps at which `row` holds a value other than ±0,
