@@ -13,12 +13,17 @@
 //! the last few, go alone, 16 columns at a time over their nonzero inputs.
 //! Natively each sample is summed alone by plain loops.
 
+use std::mem::MaybeUninit;
+
 /// Rows of `x` (and of `y`) per block.
 const MR: usize = 4;
 
 /// `y ← b + x w`, `MR` rows at a time, each block handed to `finish` as soon
 /// as its sums are complete; `finish` returns false to stop there (an
-/// overflow, say), and then so does this function.
+/// overflow, say), and then so does this function. `y` may start
+/// uninitialised (a fresh result need not be zeroed first, a 3 MB write for
+/// a decode of 1,000 digits); every value of it is written when this
+/// returns true, and every value of the blocks handed to `finish`.
 ///
 /// # Shapes
 /// `x: [m, k]` and `w: [k, n]` row-major, `bias: [n]`, `y: [m, n]`.
@@ -30,7 +35,7 @@ pub fn dense(
     x: &[f32],
     w: &[f32],
     bias: &[f32],
-    y: &mut [f32],
+    y: &mut [MaybeUninit<f32>],
     mut finish: impl FnMut(&mut [f32]) -> bool,
 ) -> bool {
     let n = bias.len();
@@ -45,6 +50,9 @@ pub fn dense(
     let mut scratch = backend::Scratch::new(k);
     for (x_rows, y_rows) in x.chunks(MR * k).zip(y.chunks_mut(MR * n)) {
         backend::sums(x_rows, w, bias, y_rows, &mut scratch);
+        // SAFETY: `sums` wrote every value of the block, and MaybeUninit<f32>
+        // has the layout of f32.
+        let y_rows = unsafe { &mut *(y_rows as *mut [MaybeUninit<f32>] as *mut [f32]) };
         if !finish(y_rows) {
             return false;
         }
@@ -61,6 +69,8 @@ use plain as backend;
 /// The sums by plain loops, one sample at a time.
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 mod plain {
+    use std::mem::MaybeUninit;
+
     /// The nonzero inputs of a sample and their steps, kept between blocks.
     pub struct Scratch(Vec<(usize, f32)>);
 
@@ -70,12 +80,12 @@ mod plain {
         }
     }
 
-    /// `y_rows ← b + x_rows w` for one block of rows.
+    /// `y_rows ← b + x_rows w` for one block of rows, every value written.
     pub fn sums(
         x_rows: &[f32],
         w: &[f32],
         bias: &[f32],
-        y_rows: &mut [f32],
+        y_rows: &mut [MaybeUninit<f32>],
         scratch: &mut Scratch,
     ) {
         let k = w.len() / bias.len();
@@ -91,9 +101,19 @@ mod plain {
     /// zero. Four terms share one pass over `out`; each value still adds
     /// them one after the other, so the bits are those of four separate
     /// passes.
-    fn sample(x: &[f32], w: &[f32], bias: &[f32], out: &mut [f32], terms: &mut Vec<(usize, f32)>) {
+    fn sample(
+        x: &[f32],
+        w: &[f32],
+        bias: &[f32],
+        out: &mut [MaybeUninit<f32>],
+        terms: &mut Vec<(usize, f32)>,
+    ) {
         let n = out.len();
-        out.iter_mut().zip(bias).for_each(|(o, &b)| *o = b + 0.0);
+        out.iter_mut().zip(bias).for_each(|(o, &b)| {
+            o.write(b + 0.0);
+        });
+        // SAFETY: every value was just written; the layouts are the same.
+        let out = unsafe { &mut *(out as *mut [MaybeUninit<f32>] as *mut [f32]) };
         terms.clear();
         terms.extend(x.iter().copied().enumerate().filter(|&(_, x_k)| x_k != 0.0));
         let row = |k: usize| &w[k * n..][..n];
@@ -117,6 +137,7 @@ mod plain {
 mod simd {
     use super::MR;
     use core::arch::wasm32::*;
+    use std::mem::MaybeUninit;
 
     /// Columns of `w` (and of `y`) per panel in a block of `MR` rows: two
     /// registers per row.
@@ -130,63 +151,93 @@ mod simd {
     /// goes through the `MR`-row kernel over every step.
     const WORTH_SKIPPING: f32 = 0.2;
 
-    /// Each row's nonzero steps, kept between blocks.
-    pub struct Scratch([Vec<usize>; MR]);
+    /// Room for each row's nonzero steps, kept between blocks.
+    pub struct Scratch([Vec<u32>; MR]);
 
     impl Scratch {
         pub fn new(k: usize) -> Self {
-            Scratch(std::array::from_fn(|_| Vec::with_capacity(k)))
+            Scratch(std::array::from_fn(|_| vec![0; k]))
         }
     }
 
-    /// `y_rows ← b + x_rows w` for one block of at most MR rows: through
-    /// the MR-row kernel if the block is full and dense, else row by row.
+    /// `y_rows ← b + x_rows w` for one block of at most MR rows, every
+    /// value written: through the MR-row kernel if the block is full and
+    /// dense, else row by row.
     pub fn sums(
         x_rows: &[f32],
         w: &[f32],
         bias: &[f32],
-        y_rows: &mut [f32],
+        y_rows: &mut [MaybeUninit<f32>],
         scratch: &mut Scratch,
     ) {
         let (n, k) = (bias.len(), w.len() / bias.len());
-        let lists = &mut scratch.0;
         let count = x_rows.len() / k;
-        for (row, list) in x_rows.chunks_exact(k).zip(lists.iter_mut()) {
-            nonzero_steps(row, list);
+        let mut lists: [&[u32]; MR] = [&[]; MR];
+        for ((row, room), list) in x_rows.chunks_exact(k).zip(&mut scratch.0).zip(&mut lists) {
+            *list = nonzero_steps(row, room);
         }
-        let kept: usize = lists[..count].iter().map(Vec::len).sum();
+        let kept: usize = lists[..count].iter().map(|list| list.len()).sum();
         let sparse = kept as f32 <= (1.0 - WORTH_SKIPPING) * (count * k) as f32;
         if count == MR && !sparse {
             let a = std::array::from_fn(|i| x_rows[i * k..].as_ptr());
-            let out = std::array::from_fn(|i| y_rows[i * n..].as_mut_ptr());
+            let out = std::array::from_fn(|i| y_rows[i * n..].as_mut_ptr() as *mut f32);
             // SAFETY: `a` holds MR rows of k values, `out` MR rows of n.
             unsafe { block(k, a, w, bias, out) };
             return;
         }
         let rows = x_rows.chunks_exact(k).zip(y_rows.chunks_exact_mut(n));
-        for ((row, out), list) in rows.zip(lists.iter()) {
+        for ((row, out), list) in rows.zip(lists) {
             // SAFETY: `row` holds k values, `out` n; the list's steps are below k.
-            unsafe { alone(list, row.as_ptr(), w, bias, out.as_mut_ptr()) };
+            unsafe { alone(list, row.as_ptr(), w, bias, out.as_mut_ptr() as *mut f32) };
         }
     }
 
-    /// Sets `list` to the steps at which `row` holds a value other than ±0,
-    /// four values to a comparison.
-    fn nonzero_steps(row: &[f32], list: &mut Vec<usize>) {
-        list.clear();
+    /// The steps at which `row` holds a value other than ±0, written at the
+    /// front of `room` (at least as long as `row`), without a branch per
+    /// value: each quad of values stores four steps, its nonzero ones
+    /// packed first by [`PACKED`], and the count moves past those only.
+    fn nonzero_steps<'a>(row: &[f32], room: &'a mut [u32]) -> &'a [u32] {
+        assert!(room.len() >= row.len(), "room for every step");
+        let mut count = 0;
         let mut quads = row.chunks_exact(4);
         for (q, quad) in (&mut quads).enumerate() {
-            // SAFETY: `quad` holds four values.
-            let values = unsafe { v128_load(quad.as_ptr() as *const v128) };
-            let mut mask = i32x4_bitmask(f32x4_ne(values, f32x4_splat(0.0)));
-            while mask != 0 {
-                list.push(4 * q + mask.trailing_zeros() as usize);
-                mask &= mask - 1;
+            // SAFETY: `quad` holds four values; `count ≤ 4q`, so the four
+            // steps stored end at or before `4q + 4 ≤ row.len()`.
+            unsafe {
+                let values = v128_load(quad.as_ptr() as *const v128);
+                let mask = i32x4_bitmask(f32x4_ne(values, f32x4_splat(0.0)));
+                let lanes = v128_load32_zero(PACKED[mask as usize].as_ptr() as *const u32);
+                let lanes = u32x4_extend_low_u16x8(u16x8_extend_low_u8x16(lanes));
+                let steps = u32x4_add(lanes, u32x4_splat(4 * q as u32));
+                v128_store(room.as_mut_ptr().add(count) as *mut v128, steps);
+                count += mask.count_ones() as usize;
             }
         }
         let from = row.len() - quads.remainder().len();
-        list.extend((from..row.len()).filter(|&step| row[step] != 0.0));
+        for (step, &value) in (from..).zip(quads.remainder()) {
+            room[count] = step as u32;
+            count += usize::from(value != 0.0);
+        }
+        &room[..count]
     }
+
+    /// For each mask of four lanes, its set lanes in order, then zeros.
+    const PACKED: [[u8; 4]; 16] = {
+        let mut table = [[0; 4]; 16];
+        let mut mask = 0;
+        while mask < 16 {
+            let (mut lane, mut count) = (0, 0);
+            while lane < 4 {
+                if mask & (1 << lane) != 0 {
+                    table[mask][count] = lane as u8;
+                    count += 1;
+                }
+                lane += 1;
+            }
+            mask += 1;
+        }
+        table
+    };
 
     /// MR rows over all k steps: NR columns at a time, then the last few
     /// one by one.
@@ -212,18 +263,19 @@ mod simd {
     /// # Safety
     /// `a` must point at k readable values, `out` at n values to write;
     /// every step is below k.
-    unsafe fn alone(steps: &[usize], a: *const f32, w: &[f32], bias: &[f32], out: *mut f32) {
+    unsafe fn alone(steps: &[u32], a: *const f32, w: &[f32], bias: &[f32], out: *mut f32) {
         let n = bias.len();
         let (wide_end, end) = (n - n % WIDE, n - n % NR);
+        let steps = steps.iter().map(|&step| step as usize);
         for j0 in (0..wide_end).step_by(WIDE) {
             let (b, bias) = (w.as_ptr().add(j0), bias.as_ptr().add(j0));
-            kernel::<1, { WIDE / 4 }>(steps.iter().copied(), [a], b, n, bias, [out.add(j0)]);
+            kernel::<1, { WIDE / 4 }>(steps.clone(), [a], b, n, bias, [out.add(j0)]);
         }
         for j0 in (wide_end..end).step_by(NR) {
             let (b, bias) = (w.as_ptr().add(j0), bias.as_ptr().add(j0));
-            kernel::<1, { NR / 4 }>(steps.iter().copied(), [a], b, n, bias, [out.add(j0)]);
+            kernel::<1, { NR / 4 }>(steps.clone(), [a], b, n, bias, [out.add(j0)]);
         }
-        last_columns(steps.iter().copied(), a, w, bias, end, out);
+        last_columns(steps, a, w, bias, end, out);
     }
 
     /// Columns `from..n` of one row, one value at a time, with the same
@@ -308,13 +360,15 @@ mod tests {
             .collect();
         let w = [1.0, 2.0, 3.0, 0.5, 0.25, -0.0];
         let bias = [-0.0, 10.0, 0.0];
-        let mut y = vec![f32::NAN; 9 * 3];
+        let mut y = vec![MaybeUninit::new(f32::NAN); 9 * 3];
         let mut blocks = Vec::new();
         let finished = dense(&x, &w, &bias, &mut y, |rows| {
             blocks.push(rows.len() / 3);
             true
         });
         assert!(finished);
+        // SAFETY: initialised with NaN, which the sums replaced.
+        let y: Vec<f32> = y.iter().map(|v| unsafe { v.assume_init() }).collect();
         assert_eq!(blocks, [4, 4, 1]);
         for (i, row) in y.chunks_exact(3).enumerate() {
             let want = if i % 2 == 0 {
@@ -332,7 +386,7 @@ mod tests {
     #[test]
     fn stops_at_the_first_block_refused() {
         let (x, w, bias) = (vec![1.0f32; 9], [2.0f32], [0.0f32]);
-        let mut y = vec![0.0f32; 9];
+        let mut y = vec![MaybeUninit::new(0.0f32); 9];
         let mut calls = 0;
         let finished = dense(&x, &w, &bias, &mut y, |_| {
             calls += 1;
@@ -340,6 +394,8 @@ mod tests {
         });
         assert!(!finished);
         assert_eq!(calls, 2);
-        assert_eq!(&y[..8], &[2.0; 8]);
+        // SAFETY: initialised with zeros; the two blocks done hold 2s.
+        let y: Vec<f32> = y.iter().map(|v| unsafe { v.assume_init() }).collect();
+        assert_eq!(y, [2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 0.0]);
     }
 }

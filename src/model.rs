@@ -301,15 +301,11 @@ impl Autoencoder {
         let mut a = x.as_standard_layout();
         for l in layers {
             let layer = &self.layers[l];
-            let y = a.nrows().checked_mul(layer.units()).and_then(|len| {
-                let mut y = Vec::new();
-                y.try_reserve_exact(len).ok()?;
-                y.resize(len, 0.0);
-                Some(y)
-            });
+            let len = a.nrows().checked_mul(layer.units());
+            let mut y = Vec::new();
             // Asked of wasm's allocator, a result too large for memory would
             // end the module for good; here it is an Error like any other.
-            let Some(mut y) = y else {
+            let Some(len) = len.filter(|&len| y.try_reserve_exact(len).is_ok()) else {
                 let expected = format!(
                     "fewer rows (the result, {} × {} values, does not fit in memory)",
                     a.nrows(),
@@ -320,7 +316,8 @@ impl Autoencoder {
             let x = a.as_slice().expect("standard layout");
             let w = transposed[l].as_slice().expect("standard layout");
             let bias = layer.bias.as_slice().expect("standard layout");
-            let finished = crate::inference::dense(x, w, bias, &mut y, |rows| {
+            let result = &mut y.spare_capacity_mut()[..len];
+            let finished = crate::inference::dense(x, w, bias, result, |rows| {
                 all_finite(rows) && {
                     self.activate_rows(l, rows);
                     true
@@ -329,6 +326,8 @@ impl Autoencoder {
             if !finished {
                 return Err(Error::Overflow { op, layer: l });
             }
+            // SAFETY: `dense` finished, so it wrote all `len` values.
+            unsafe { y.set_len(len) };
             a = Array2::from_shape_vec((a.nrows(), layer.units()), y)
                 .expect("rows × units values")
                 .into();
