@@ -60,7 +60,11 @@ impl Corruption {
         if !(level.is_finite() && (0.0..=max).contains(&level)) {
             return Err(Error::config(
                 format!("{field}.level"),
-                format!("must be between 0 and {max}, got {}", Number(level)),
+                format!(
+                    "must be between 0 and {}, got {}",
+                    Number(max),
+                    Number(level)
+                ),
             ));
         }
         Ok(())
@@ -193,7 +197,11 @@ fn check_weight(field: &str, weight: f64, max: f64) -> Result<(), Error> {
     } else {
         Err(Error::config(
             field,
-            format!("must be between 0 and {max}, got {}", Number(weight)),
+            format!(
+                "must be between 0 and {}, got {}",
+                Number(max),
+                Number(weight)
+            ),
         ))
     }
 }

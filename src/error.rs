@@ -1,7 +1,7 @@
 //! The one error type of the crate. Each variant names the operation and what
 //! was wrong with it, so that a message shown to a person can say what to fix.
 
-use std::fmt::{self, Write};
+use std::fmt;
 
 /// Everything that can go wrong in the core, from a bad config to a bad file.
 #[derive(Debug, Clone, PartialEq)]
@@ -131,14 +131,69 @@ impl<T: Into<f64> + fmt::Display + Copy> fmt::Display for Number<T> {
         if x == 0.0 {
             return f.write_str("0");
         }
-        if (1e-6..1e21).contains(&x.abs()) {
-            return write!(f, "{}", self.0);
-        }
+        write_shortest(self.0, f)
+    }
+}
 
+/// A finite nonzero number with its shortest digits, as JS writes it: by
+/// JS itself in wasm, which keeps Rust's float formatting (about 20 KB of
+/// code and tables) out of the inference build; f32 values (four bytes)
+/// take the fewest digits that read back as the same f32.
+#[cfg(target_arch = "wasm32")]
+fn write_shortest<T: Into<f64> + Copy>(value: T, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    let x: f64 = value.into();
+    let single = std::mem::size_of::<T>() == 4;
+    let shortest = (1..=17)
+        .map(|digits| js::number(&js::to_precision(x, digits)))
+        .find(|&back| {
+            if single {
+                back as f32 == x as f32
+            } else {
+                back == x
+            }
+        })
+        .unwrap_or(x);
+    // JS writes 1e+300; ours drops the `+`.
+    for part in js::string(shortest).split('+') {
+        f.write_str(part)?;
+    }
+    Ok(())
+}
+
+/// The JS built-ins that write and read numbers.
+#[cfg(target_arch = "wasm32")]
+mod js {
+    use wasm_bindgen::prelude::*;
+
+    #[wasm_bindgen]
+    extern "C" {
+        /// `x.toPrecision(digits)`: a string of that many significant digits.
+        #[wasm_bindgen(js_namespace = Number, js_name = "prototype.toPrecision.call")]
+        pub fn to_precision(x: f64, digits: u32) -> JsValue;
+        /// `Number(text)`.
+        #[wasm_bindgen(js_name = Number)]
+        pub fn number(text: &JsValue) -> f64;
+        /// `String(x)`.
+        #[wasm_bindgen(js_name = String)]
+        pub fn string(x: f64) -> String;
+    }
+}
+
+/// A finite nonzero number with its shortest digits, as JS writes it, from
+/// Rust's `{}`, rearranged in exponent form outside `[1e-6, 1e21)`.
+#[cfg(not(target_arch = "wasm32"))]
+fn write_shortest<T: Into<f64> + fmt::Display + Copy>(
+    value: T,
+    f: &mut fmt::Formatter<'_>,
+) -> fmt::Result {
+    let x: f64 = value.into();
+    if (1e-6..1e21).contains(&x.abs()) {
+        return write!(f, "{value}");
+    }
+    {
         // `{}` writes the shortest digits padded with zeros: 1e300 is a 1 and
-        // 300 zeros, 1.5e-7 is 0.00000015. Read as bytes: slicing a `str`
-        // would bring its panic path into the inference build (5 KB).
-        let decimal = self.0.to_string();
+        // 300 zeros, 1.5e-7 is 0.00000015.
+        let decimal = value.to_string();
         let text = decimal.as_bytes();
         let point = text.iter().position(|&b| b == b'.').unwrap_or(text.len());
         let significant = |b: &u8| (b'1'..=b'9').contains(b);
@@ -152,7 +207,7 @@ impl<T: Into<f64> + fmt::Display + Copy> fmt::Display for Number<T> {
             if i == 1 {
                 f.write_str(".")?;
             }
-            f.write_char(char::from(digit))?;
+            fmt::Write::write_char(f, char::from(digit))?;
         }
         if first < point {
             write!(f, "e{}", point - first - 1)

@@ -132,6 +132,11 @@ function assertAlive() {
  * Asserts that `action` throws an `Error` whose message matches `pattern`,
  * and that the module still works afterwards.
  */
+/** `text` as a regular expression that matches it literally. */
+function escaped(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 function assertError(action, pattern) {
   let error;
   try {
@@ -810,7 +815,7 @@ describe('bad input throws an Error naming the problem', () => {
         'Trainer.step: `steps` must be a whole number from 0 to 1000000, got null'],
     ];
     for (const [action, message] of cases) {
-      assertError(action, new RegExp(`^${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+      assertError(action, new RegExp(`^${escaped(message)}$`));
     }
     assertError(() => model.reconstruct(huge),
       /^Autoencoder.reconstruct: the values overflowed in layer 1 \(a sum passed ±3\.4e38\)/);
@@ -834,6 +839,22 @@ describe('bad input throws an Error naming the problem', () => {
       { optimizer: { kind: 'adam', learningRate: 1e22 } }),
       /`optimizer\.learningRate` must be in \(0, 10\], got 1e22$/);
     trainer.free();
+
+    // JS writes them (String, without the `+` of `e+`), for doubles of every
+    // size; a float32 (a pixel of a bce model's images) with the fewest
+    // digits that read back as that float32: 1.37, not 1.3700000047683716.
+    const random = seededRandom(7);
+    const bce = new Autoencoder(presetConfig('undercomplete', { inputSize: 2, codeSize: 1, loss: 'bce' }));
+    for (let i = 0; i < 300; i++) {
+      const seed = -random() * 10 ** Math.floor(80 * random() - 40);
+      const written = String(seed).replace('e+', 'e');
+      assertError(() => corrupt(new Float32Array(3), { kind: 'masking', level: 0.5 }, seed),
+        new RegExp(`got ${escaped(written)}$`));
+      const pixel = (1000 + Math.floor(99999 * random() + 1)) / 1000;
+      assertError(() => new Trainer(bce, new Float32Array([0, pixel])),
+        new RegExp(`holds ${escaped(String(pixel))} at row 0, column 1,`));
+    }
+    bce.free();
   });
 
   test('weights of a part or layer that does not exist', () => {
