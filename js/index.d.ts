@@ -226,6 +226,15 @@ export class Autoencoder {
   decode(code: Float32Array): Float32Array;
   /** `decode(encode(x))` */
   reconstruct(x: Float32Array): Float32Array;
+  /**
+   * `encode`, `decode` and `reconstruct` into `out`, a Float32Array of the result's length
+   * that the caller keeps and reuses: no new array per call (for a batch of 1,000 digits,
+   * no fresh 3 MB for the engine to allocate and zero). `out` may be the input itself. A wrong `out` (not a Float32Array, or not that length) throws before any
+   * work; on any error `out` is left as it was.
+   */
+  encodeInto(x: Float32Array, out: Float32Array): void;
+  decodeInto(code: Float32Array, out: Float32Array): void;
+  reconstructInto(x: Float32Array, out: Float32Array): void;
   /** Loss of the model on clean samples `[n, inputSize]` (no corruption). */
   evaluate(x: Float32Array): Evaluation;
   /** Weights of one layer, `[units, in]` row-major, for drawing filters. */

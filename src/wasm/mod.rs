@@ -95,6 +95,27 @@ extern "C" {
     /// panic message costs the inference build 300 bytes.)
     #[wasm_bindgen(js_namespace = Uint8Array, js_name = "prototype.set.call")]
     fn copy_bytes(into: &mut [u8], from: &JsValue);
+
+    /// Copies `from` (read in place from wasm memory) into the Float32Array
+    /// `into`, of the same length.
+    #[wasm_bindgen(js_namespace = Float32Array, js_name = "prototype.set.call")]
+    fn copy_floats(into: &JsValue, from: &[f32]);
+}
+
+/// The caller's buffer for a result of `len` values: a `Float32Array` of
+/// exactly that length, checked before any work is done.
+fn buffer(op: &'static str, out: &JsValue, len: usize) -> Result<(), JsError> {
+    use js_sys::Float32Array;
+    let reason = if !out.is_instance_of::<Float32Array>() {
+        format!("must be a Float32Array, got {}", shown(out))
+    } else {
+        let given = out.unchecked_ref::<Float32Array>().length() as usize;
+        if given == len {
+            return Ok(());
+        }
+        format!("must hold {len} values for this input, got {given}")
+    };
+    Err(Error::argument(op, "out", reason).into())
 }
 
 /// A JS value as a message shows it: a number as JS writes it, a string in
@@ -223,6 +244,41 @@ impl JsAutoencoder {
         self.inner.require_decoder(OP)?;
         let x = Autoencoder::batch_view(OP, x, self.inner.input_size())?;
         Ok(rows(self.inner.reconstruct(x)?))
+    }
+
+    /// `encode` into `out`, a `Float32Array` of `n × codeSize` values that
+    /// the caller keeps: no new array per call. `out` is written only when
+    /// the whole result is ready; on an error it is left as it was.
+    #[wasm_bindgen(js_name = encodeInto)]
+    pub fn encode_into(&self, x: &[f32], out: JsValue) -> Result<(), JsError> {
+        const OP: &str = "Autoencoder.encodeInto";
+        let x = Autoencoder::batch_view(OP, x, self.inner.input_size())?;
+        buffer(OP, &out, x.nrows() * self.inner.code_size())?;
+        copy_floats(&out, &rows(self.inner.encode(x)?));
+        Ok(())
+    }
+
+    /// `decode` into `out`, `n × inputSize` values, as for `encodeInto`.
+    #[wasm_bindgen(js_name = decodeInto)]
+    pub fn decode_into(&self, code: &[f32], out: JsValue) -> Result<(), JsError> {
+        const OP: &str = "Autoencoder.decodeInto";
+        self.inner.require_decoder(OP)?;
+        let code = Autoencoder::batch_view(OP, code, self.inner.code_size())?;
+        buffer(OP, &out, code.nrows() * self.inner.input_size())?;
+        copy_floats(&out, &rows(self.inner.decode(code)?));
+        Ok(())
+    }
+
+    /// `reconstruct` into `out`, `n × inputSize` values (it may be `x`
+    /// itself), as for `encodeInto`.
+    #[wasm_bindgen(js_name = reconstructInto)]
+    pub fn reconstruct_into(&self, x: &[f32], out: JsValue) -> Result<(), JsError> {
+        const OP: &str = "Autoencoder.reconstructInto";
+        self.inner.require_decoder(OP)?;
+        let x = Autoencoder::batch_view(OP, x, self.inner.input_size())?;
+        buffer(OP, &out, x.len())?;
+        copy_floats(&out, &rows(self.inner.reconstruct(x)?));
+        Ok(())
     }
 
     /// One layer's weights, `[units, in]` row-major.

@@ -271,6 +271,56 @@ describe('encode, decode and reconstruct', () => {
     assertSameBits(x, before);
     model.free();
   });
+
+  test('encodeInto, decodeInto and reconstructInto fill an array the caller keeps, in both builds', () => {
+    const x = firstImages('test', 9);
+    const trained = new Autoencoder(presetConfig('sparse', { codeSize: 16 }));
+    for (const model of [trained, infer.Autoencoder.fromBytes(trained.toBytes())]) {
+      const code = new Float32Array(9 * 16).fill(NaN);
+      assert.equal(model.encodeInto(x, code), undefined);
+      assertSameBits(code, model.encode(x), 'encodeInto');
+      const decoded = new Float32Array(9 * PIXELS);
+      model.decodeInto(code, decoded);
+      assertSameBits(decoded, model.decode(code), 'decodeInto');
+      const rebuilt = new Float32Array(9 * PIXELS);
+      model.reconstructInto(x, rebuilt);
+      assertSameBits(rebuilt, model.reconstruct(x), 'reconstructInto');
+      // In place: the input is copied into wasm before the result is written.
+      const y = x.slice();
+      model.reconstructInto(y, y);
+      assertSameBits(y, rebuilt, 'reconstructInto in place');
+
+      // A wrong `out` is refused before any work, and on any error `out` is
+      // left as it was.
+      const kept = new Float32Array(9 * 16).fill(7);
+      const refusals = [
+        [[...kept], 'must be a Float32Array, got an Array'],
+        [new Float64Array(9 * 16), 'must be a Float32Array, got a Float64Array'],
+        [null, 'must be a Float32Array, got null'],
+        [undefined, 'must be a Float32Array, got undefined'],
+        [new Float32Array(9 * 16 - 1), 'must hold 144 values for this input, got 143'],
+      ];
+      for (const [out, reason] of refusals) {
+        assertError(() => model.encodeInto(x, out),
+          new RegExp(`^Autoencoder\\.encodeInto: \`out\` ${escaped(reason)}$`));
+      }
+      assertError(() => model.reconstructInto(x, kept), /`out` must hold 7056 values for this input, got 144$/);
+      const broken = x.slice();
+      broken[800] = NaN;
+      assertError(() => model.encodeInto(broken, kept), /^Autoencoder\.encodeInto: input value at index 800/);
+      assertError(() => model.decodeInto(new Float32Array(15), kept), /multiple of 16 values, got 15$/);
+      assert.ok(kept.every((v) => v === 7), 'out untouched');
+
+      const encoder = model.encoderOnly();
+      const codes = new Float32Array(9 * 16);
+      encoder.encodeInto(x, codes);
+      assertSameBits(codes, code, 'an exported encoder');
+      assertError(() => encoder.decodeInto(code, decoded), /^Autoencoder\.decodeInto: this model is an exported encoder/);
+      assertError(() => encoder.reconstructInto(x, rebuilt), /^Autoencoder\.reconstructInto: this model is an exported encoder/);
+      encoder.free();
+      model.free();
+    }
+  });
 });
 
 describe('a model with hand-set weights', () => {
