@@ -61,18 +61,20 @@ export async function measureSystem(name, call, plan, log) {
 /**
  * Runs the inference part of the plan: one digit, and batches of 1,000.
  * @param {string} name
- * @param {(verb: string, ...args: unknown[]) => Promise<any>} call runs `latency`
- *   or `batch`
+ * @param {(verb: string, ...args: unknown[]) => Promise<any>} call runs `latency`,
+ *   `batch`, `batchInto` or `batchHalves`
  * @param {Plan} plan
  * @param {(line: string) => void} log
  */
 export async function measureInference(name, call, plan, log) {
   const latencies = [];
   const batches = [];
+  const intos = [];
   const halves = [];
   for (let i = 0; i < plan.repetitions; i += 1) {
     latencies.push(await call('latency'));
     batches.push(await call('batch', BATCH_REPEATS));
+    intos.push(await call('batchInto', BATCH_REPEATS));
     halves.push(await call('batchHalves', BATCH_REPEATS));
   }
 
@@ -85,6 +87,7 @@ export async function measureInference(name, call, plan, log) {
   return {
     latency,
     batch: spread(batches),
+    batchInto: spread(intos), // null where a system cannot write into a given array
     encodeBatch: spread(halves.map((half) => half.encode)),
     decodeBatch: spread(halves.map((half) => half.decode)),
   };

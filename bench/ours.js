@@ -61,6 +61,9 @@ export function oursRunner(images) {
     batchHalves: (repeats) => {
       return withReferenceModel((model) => inferenceTimers(model, images).batchHalves(repeats));
     },
+    batchInto: (repeats) => {
+      return withReferenceModel((model) => inferenceTimers(model, images).batchInto(repeats));
+    },
     memory: (retrains) => retrainMemory(images, retrains),
   };
 }

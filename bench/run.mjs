@@ -67,8 +67,8 @@ async function main() {
   results.machine.chromium = chromium.userAgent.match(/Chrome\/[\d.]+/)?.[0];
   const { infer, index } = chromium.entries;
   if (infer) {
-    const { latency, batch, encodeBatch, decodeBatch } = infer;
-    results.systems['ours-infer-chromium'] = { latency, batch, encodeBatch, decodeBatch };
+    const { latency, batch, batchInto, encodeBatch, decodeBatch } = infer;
+    results.systems['ours-infer-chromium'] = { latency, batch, batchInto, encodeBatch, decodeBatch };
   }
   results.sizes = await downloadSizes(ROOT, { infer, index });
   results.demoLoad = demoLoadSummary(chromium.demoLoad);

@@ -160,6 +160,11 @@ export function inferenceTimers(model, images) {
     }),
     /** Median examples per second of 1,000 digits in one call, over `repeats` calls. */
     batch: (repeats) => median(throughputs(() => model.reconstruct(thousand), 1000, repeats)),
+    /** The same, each result written into one array kept across the calls. */
+    batchInto: (repeats) => {
+      const out = new Float32Array(thousand.length);
+      return median(throughputs(() => model.reconstructInto(thousand, out), 1000, repeats));
+    },
     /** The same for the two halves of that call: encoding the digits, decoding their codes. */
     batchHalves: (repeats) => {
       const codes = model.encode(thousand);
