@@ -159,6 +159,51 @@ fn eval_prints_the_library_losses_and_export_keeps_the_codes() {
         text(&digits),
     ]);
     assert!(printed.contains("encoder only"), "{printed}");
+
+    // `encode` writes what the library's encode gives, as .npy; an exported
+    // encoder has no reconstructions to write.
+    let codes_path = dir.join("codes.npy");
+    let printed = succeed(&[
+        "encode",
+        "--model",
+        text(&encoder_path),
+        "--split",
+        "test",
+        "--digits",
+        text(&digits),
+        "--out",
+        text(&codes_path),
+    ]);
+    assert!(printed.starts_with("wrote 2000 codes of "), "{printed}");
+    let npy = std::fs::read(&codes_path).unwrap();
+    let all = ArrayView2::from_shape((test.len() / 784, 784), &test[..]).unwrap();
+    let codes = model.encode(all).unwrap();
+    let data_start = npy.len() - 4 * codes.len();
+    assert_eq!(data_start % 64, 0, "the header pads the data to 64 bytes");
+    let written: Vec<f32> = npy[data_start..]
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
+        .collect();
+    assert_eq!(written, codes.iter().copied().collect::<Vec<_>>());
+    let shape = format!("'shape': ({}, {}), }}", codes.nrows(), codes.ncols());
+    assert!(String::from_utf8_lossy(&npy[..data_start]).contains(&shape));
+    let output = aelab(&[
+        "encode",
+        "--model",
+        text(&encoder_path),
+        "--reconstructions",
+        "--digits",
+        text(&digits),
+        "--out",
+        text(&dir.join("never.npy")),
+    ]);
+    assert!(!output.status.success());
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        said.contains("is an exported encoder, without a decoder"),
+        "{said}"
+    );
+    assert!(!dir.join("never.npy").exists());
     std::fs::remove_dir_all(dir).ok();
 }
 

@@ -30,6 +30,8 @@ enum Command {
     Eval(EvalArgs),
     /// Write the encoder of a model alone, as a model file that gives the same codes
     ExportEncoder(ExportArgs),
+    /// Write the codes of a data set (or its reconstructions) as a NumPy .npy file of float32
+    Encode(EncodeArgs),
     /// Fit a linear classifier on frozen codes (and on raw pixels) and print its test accuracy
     Probe(ProbeArgs),
 }
@@ -175,6 +177,21 @@ struct ProbeArgs {
 }
 
 #[derive(Args)]
+struct EncodeArgs {
+    /// Model file whose encoder gives the codes
+    #[arg(long, value_name = "FILE")]
+    model: PathBuf,
+    #[command(flatten)]
+    data: DataArgs,
+    /// Write the reconstructions (the decoded codes) instead of the codes
+    #[arg(long)]
+    reconstructions: bool,
+    /// .npy file to write: float32, one row per sample
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+}
+
+#[derive(Args)]
 struct ExportArgs {
     /// Model file to read
     #[arg(long, value_name = "FILE")]
@@ -243,6 +260,7 @@ fn main() {
         Command::Train(args) => run_train(&args),
         Command::Eval(args) => run_eval(&args),
         Command::ExportEncoder(args) => run_export(&args),
+        Command::Encode(args) => run_encode(&args),
         Command::Probe(args) => run_probe(&args),
     };
     if let Err(message) = result {
@@ -757,4 +775,56 @@ fn run_export(args: &ExportArgs) -> Result<(), String> {
         layers.join(" → "),
         args.out.display()
     ))
+}
+
+/// Codes (or reconstructions) of every sample of a data set, computed as the
+/// package computes them, to an .npy file that NumPy reads with `np.load`.
+fn run_encode(args: &EncodeArgs) -> Result<(), String> {
+    let model = read_model(&args.model)?;
+    if args.reconstructions && model.config().is_encoder_only() {
+        return Err(format!(
+            "--reconstructions: {} is an exported encoder, without a decoder",
+            args.model.display()
+        ));
+    }
+    let images = load_images(&args.data)?;
+    let inputs = images.inputs(&model, [true, true])?;
+    let view = Autoencoder::batch_view("encode", &inputs, model.input_size())
+        .map_err(|e| e.to_string())?;
+    let values = if args.reconstructions {
+        model.reconstruct(view)
+    } else {
+        model.encode(view)
+    }
+    .map_err(|e| e.to_string())?;
+    write(&args.out, &npy(&values))?;
+    let (rows, columns) = values.dim();
+    let what = if args.reconstructions {
+        "reconstructions"
+    } else {
+        "codes"
+    };
+    print(&format!(
+        "wrote {rows} {what} of {columns} values ({}) to {}\n",
+        images.described,
+        args.out.display()
+    ))
+}
+
+/// A NumPy .npy file (format 1.0) of a float32 matrix: the magic string,
+/// the header's length, a header that describes the array, padded with
+/// spaces to a multiple of 64 bytes, then the values little-endian, row
+/// after row.
+fn npy(values: &ndarray::Array2<f32>) -> Vec<u8> {
+    let (rows, columns) = values.dim();
+    let mut header =
+        format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({rows}, {columns}), }}");
+    let unpadded = 10 + header.len() + 1;
+    header.push_str(&" ".repeat(unpadded.next_multiple_of(64) - unpadded));
+    header.push('\n');
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend((header.len() as u16).to_le_bytes());
+    bytes.extend(header.as_bytes());
+    bytes.extend(values.iter().flat_map(|v| v.to_le_bytes()));
+    bytes
 }

@@ -92,3 +92,59 @@ test('a model trained by the package works the same on the command line', () => 
 
   for (const object of [start, trainer, model, encoder]) object.free();
 });
+
+/** The float32 matrix of an .npy file: its shape and its values. */
+function readNpy(file) {
+  const bytes = readFileSync(file);
+  assert.equal(bytes.subarray(0, 8).toString('latin1'), '\x93NUMPY\x01\x00', 'magic and version');
+  const headerLength = bytes.readUInt16LE(8);
+  const header = bytes.subarray(10, 10 + headerLength).toString('latin1');
+  assert.equal((10 + headerLength) % 64, 0, 'data aligned to 64 bytes');
+  assert.match(header, /^\{'descr': '<f4', 'fortran_order': False, 'shape': \(\d+, \d+\), \} *\n$/);
+  const [, rows, columns] = header.match(/\((\d+), (\d+)\)/).map(Number);
+  const data = bytes.subarray(10 + headerLength);
+  const values = new Float32Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.length));
+  assert.equal(values.length, rows * columns, 'shape against data');
+  return { rows, columns, values };
+}
+
+test('the command line writes the same codes and reconstructions as the package, bit for bit', () => {
+  // Inference natively is plain loops, in wasm SIMD kernels; both sum each
+  // value from its bias, term by term in order, unfused, and the activations
+  // (tanh included) are our own float32 arithmetic, so the bits must agree.
+  const shipped = ['undercomplete', 'sparse'].map((name) => [name,
+    readFileSync(join(ROOT, 'www', 'models', `${name}.safetensors`))]);
+  const made = [['tanh', 'relu'], ['identity', 'sigmoid']].map(([hidden, code]) => {
+    const model = new Autoencoder({
+      inputSize: PIXELS,
+      encoder: [{ units: 40, activation: hidden }, { units: 12, activation: code }],
+      decoder: [{ units: 40, activation: hidden }, { units: PIXELS, activation: 'sigmoid' }],
+      objective: { loss: 'mse' },
+      seed: 3,
+    });
+    const bytes = model.toBytes();
+    model.free();
+    return [`${hidden} and ${code}`, bytes];
+  });
+  const test = digits.images('test');
+  for (const [name, bytes] of [...shipped, ...made]) {
+    const file = join(scratch, 'inference.safetensors');
+    writeFileSync(file, bytes);
+    const model = Autoencoder.fromBytes(bytes);
+    const codesFile = join(scratch, 'codes.npy');
+    const output = aelab('encode', '--model', file, '--split', 'test', '--out', codesFile);
+    assert.match(output, /^wrote 2000 codes of \d+ values/);
+    const codes = readNpy(codesFile);
+    assert.equal(codes.rows, 2000, name);
+    assert.equal(codes.columns, model.codeSize, name);
+    assert.deepEqual(new Uint32Array(codes.values.buffer), new Uint32Array(model.encode(test).buffer),
+      `${name}: codes`);
+    const rebuiltFile = join(scratch, 'rebuilt.npy');
+    aelab('encode', '--model', file, '--split', 'test', '--reconstructions', '--out', rebuiltFile);
+    const rebuilt = readNpy(rebuiltFile);
+    assert.equal(rebuilt.columns, PIXELS, name);
+    assert.deepEqual(new Uint32Array(rebuilt.values.buffer),
+      new Uint32Array(model.reconstruct(test).buffer), `${name}: reconstructions`);
+    model.free();
+  }
+});
