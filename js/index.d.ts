@@ -7,8 +7,9 @@
  * not a digit from 0 to 9". Numbers and flags are taken as given, not
  * converted: `null`, `true` or `'5'` where a number (a count, a seed, a size)
  * or a flag belongs throws, naming the argument. Values (pixels, codes,
- * features) belong in a `Float32Array`: a plain array there is still copied
- * as numbers, `null` as 0. Bytes (a model file, an IDX file, canvas pixels)
+ * features) belong in a `Float32Array`; a plain array there is copied if it
+ * holds numbers only, and throws if it holds anything else (`null`, `true`,
+ * `'0.5'`). Bytes (a model file, an IDX file, canvas pixels)
  * must be a `Uint8Array` (or `Uint8ClampedArray`); for labels see `Labels`.
  */
 

@@ -65,6 +65,15 @@ const [typeOf, bufferOf, offsetOf, lengthOf] = [Symbol.toStringTag, 'buffer', 'b
 
 const article = (kind) => (/^[AEIOU]/.test(kind) ? 'an' : 'a');
 
+/** A value as a message shows it: a string in quotes, an object by its class. */
+function shown(value) {
+  if (typeof value === 'string') return `'${value}'`;
+  if (typeof value === 'bigint') return `${value}n`;
+  if (value === null || typeof value !== 'object') return String(value);
+  const made = Array.isArray(value) ? 'Array' : value.constructor?.name ?? 'object';
+  return `${article(made)} ${made}`;
+}
+
 /**
  * `value` as plain data for wasm: objects and arrays copied (each property read
  * once, here), a typed array as a fresh view (an array inside an object), the
@@ -97,7 +106,14 @@ function plain(value, what, depth, seen = { objects: 0 }) {
     for (let i = 0; i < length; i++) {
       if (!(i in value)) throw new Error(`${what} is an array with holes (no element ${i} of ${length})`);
     }
-    return Array.from({ length }, (_, i) => copy(value[i]));
+    const items = Array.from({ length }, (_, i) => copy(value[i]));
+    // A plain array given as an argument stands for values or labels, and the
+    // glue would copy `null` as 0, `true` as 1 and '0.5' as 0.5 without a word.
+    const odd = depth === 0 ? items.findIndex((item) => typeof item !== 'number') : -1;
+    if (odd >= 0) {
+      throw new Error(`${what} holds ${shown(items[odd])} at index ${odd}, where only numbers belong`);
+    }
+    return items;
   }
   return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, copy(item)]));
 }
@@ -105,7 +121,9 @@ function plain(value, what, depth, seen = { objects: 0 }) {
 /**
  * A wasm-bindgen class or function, wrapped so that misuse throws an Error
  * saying what to do: use before `init()`, a freed object, a method called on
- * anything but an object of its class from this module, an ArrayBuffer.
+ * anything but an object of its class from this module, an ArrayBuffer, a
+ * plain array argument holding anything but numbers, anything else where one
+ * of the module's objects belongs.
  * Arguments are copied first (`plain`): a throwing getter, a proxy or a cycle
  * met while wasm reads them leaves its stack pointer unrestored and the module
  * broken for good, and a typed array whose `length` lies overruns the copy.
@@ -113,7 +131,8 @@ function plain(value, what, depth, seen = { objects: 0 }) {
  * state cannot be trusted. A second `free()` does nothing.
  * @template T
  * @param {T} exported
- * @param {{ ready: boolean, stopped?: string }} init the `initOnce` function of its module
+ * @param {{ ready: boolean, stopped?: string, classes?: object }} init the `initOnce`
+ *   function of its module (which keeps its guarded classes by name)
  * @param {string} [noConstructor] why `new` cannot make one, for a class without
  * @returns {T}
  */
@@ -125,7 +144,15 @@ export function guarded(exported, init, noConstructor) {
     if (!init.ready) {
       throw new Error(`${what}: the wasm module is not loaded yet; call \`await init()\` first`);
     }
-    const copies = args.map((arg, i) => plain(arg, `${what}: argument ${i + 1}`, 0));
+    const copies = args.map((arg, i) => {
+      try {
+        return plain(arg, `${what}: argument ${i + 1}`, 0);
+      } catch (error) {
+        // A revoked Proxy, or a getter that throws one: the engine's bare TypeError.
+        if (!(error instanceof TypeError)) throw error;
+        throw new Error(`${what}: argument ${i + 1} cannot be read (${error.message})`, { cause: error });
+      }
+    });
     // Checked after the copies, whose getters may have freed something.
     if (self !== undefined && GENUINE.get(self) !== exported) {
       throw new Error(`${what}: called on ${self?.constructor?.name ?? self}, which is not ${article(name)} ${name} made by this module (a method taken off its object?)`);
@@ -149,6 +176,13 @@ export function guarded(exported, init, noConstructor) {
       if (error instanceof TypeError) {
         throw new Error(`${what}: an argument has the wrong type (${error.message})`, { cause: error });
       }
+      // The glue's own check of an argument that must be one of its objects.
+      const expected = /^expected instance of (\w+)$/.exec(error?.message);
+      if (expected) {
+        const wanted = init.classes?.[expected[1]];
+        const index = Math.max(0, copies.findIndex((arg) => GENUINE.get(arg) !== wanted));
+        throw new Error(`${what}: argument ${index + 1} must be ${article(expected[1])} ${expected[1]} made by this module, got ${shown(copies[index])}`, { cause: error });
+      }
       throw error;
     }
   };
@@ -156,6 +190,8 @@ export function guarded(exported, init, noConstructor) {
     return (...args) => call(`${name}()`, exported, undefined, args);
   }
 
+  // The module's classes by name, for the glue's check of an argument's class.
+  init.classes = { ...init.classes, [name]: exported };
   const proto = exported.prototype;
   const { free } = proto;
   proto.free = function () {

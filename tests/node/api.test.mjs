@@ -19,6 +19,7 @@ import {
   init,
   inkFromRgba,
   loadDigits,
+  pairInputs,
   preprocess,
   presetConfig,
   readIdxImages,
@@ -937,6 +938,30 @@ describe('bad input throws an Error naming the problem', () => {
     assertError(() => corrupt(new Float32Array(3), noise, 10n), /`seed` .*, got bigint$/);
     assertError(() => digits.image('test', null), /`index` .*, got null$/);
     assertError(() => digits.label('test', ''), /`index` .*, got ''$/);
+
+    // A plain array where values or labels belong holds numbers only: the
+    // glue once copied null as 0, true as 1 and '0.5' as 0.5. In both builds.
+    const small = infer.Autoencoder.fromBytes(model.toBytes());
+    const values = Array.from({ length: 2 * model.inputSize }, (_, i) => (i % 3) / 4);
+    assertSameBits(model.encode(values), model.encode(Float32Array.from(values)), 'a plain array of numbers');
+    const odd = [[null, 'null'], [true, 'true'], ['0.5', "'0.5'"], [undefined, 'undefined'],
+      [[0.5], 'an Array'], [5n, '5n'], [{}, 'an Object']];
+    for (const [value, shown] of odd) {
+      const given = values.slice();
+      given[3] = value;
+      for (const [call, name] of [[() => model.encode(given), 'Autoencoder.encode'],
+        [() => small.reconstruct(given), 'Autoencoder.reconstruct']]) {
+        assertError(call, new RegExp(`^${name}: argument 1 holds ${escaped(shown)} at index 3, where only numbers belong`));
+      }
+    }
+    assertError(() => pairInputs('image-label', new Float32Array(2 * PIXELS), [3, null], true, true),
+      /^pairInputs\(\): argument 3 holds null at index 1, where only numbers belong/);
+    // Where one of the package's objects belongs, the call is named too.
+    assertError(() => new Trainer(null, new Float32Array(4)),
+      /^new Trainer: argument 1 must be an Autoencoder made by this module, got null$/);
+    assertError(() => new Trainer(small, new Float32Array(4)),
+      /^new Trainer: argument 1 must be an Autoencoder made by this module, got an Autoencoder$/);
+    small.free();
   });
 });
 
@@ -1216,6 +1241,12 @@ describe('live wasm objects', () => {
     assertError(() => Autoencoder.fromBytes(model.toBytes().buffer),
       /^Autoencoder.fromBytes: argument 1 is an ArrayBuffer: pass a typed array over it/);
     assertError(() => model.encode(null), /^Autoencoder.encode: an argument has the wrong type/);
+    // A revoked Proxy cannot even be looked at: the engine's bare TypeError, named.
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    assertError(() => presetConfig('sparse', proxy),
+      /^presetConfig\(\): argument 2 cannot be read \(.*revoked/);
+    assertError(() => model.encode(proxy), /^Autoencoder.encode: argument 1 cannot be read/);
     assertSameBits(model.reconstruct(x), before, 'after the misuse');
     const trainer = new Trainer(model, x, { batchSize: 1 });
     assert.equal(trainer.step(2).step, 2);
