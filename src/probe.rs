@@ -256,6 +256,17 @@ impl Probe {
                 labels.len(),
             ));
         }
+        if let Some(i) = labels.iter().position(|&l| l as usize >= self.classes()) {
+            return Err(Error::argument(
+                "accuracy",
+                format!("labels[{i}]"),
+                format!(
+                    "is {}, but there are only {} classes",
+                    labels[i],
+                    self.classes()
+                ),
+            ));
+        }
         let right = predicted
             .iter()
             .zip(labels)
@@ -489,6 +500,11 @@ mod tests {
         let config = ProbeConfig::default();
         assert!(Probe::fit(&x, 3, &y[..29], 3, &config).is_err());
         assert!(Probe::fit(&x, 3, &y, 2, &config).is_err()); // label 2 with 2 classes
+        let probe = Probe::fit(&x, 3, &y, 3, &config).unwrap();
+        let mut unknown = y.clone();
+        unknown[7] = 3; // no class 3: refused, not scored as a wrong answer
+        let message = probe.accuracy(&x, &unknown).unwrap_err().to_string();
+        assert!(message.contains("`labels[7]` is 3, but there are only 3 classes"), "{message}");
         assert!(Probe::fit(&x[..10], 3, &y, 3, &config).is_err());
         let mut nan = x.clone();
         nan[4] = f32::NAN;

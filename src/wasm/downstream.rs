@@ -3,7 +3,7 @@
 
 use super::training::{from_js, to_js};
 use super::{byte_array, called, shown, text, whole};
-use crate::error::Error;
+use crate::error::{Error, Number};
 use crate::multimodal::Pairing;
 use crate::probe::{few_per_class, probe_accuracy, Pca, Probe, ProbeConfig};
 use wasm_bindgen::prelude::*;
@@ -118,6 +118,16 @@ pub fn probe_accuracy_js(
                 labels.len()
             );
             return Err(Error::shape(OP, expected, features.len()).into());
+        }
+        // (A count of classes below 2 is the probe's to refuse.)
+        let outside = |&l: &u8| classes >= 2 && l as usize >= classes;
+        if let Some(i) = labels.iter().position(outside) {
+            let reason = format!("is {}, but there are only {classes} classes", labels[i]);
+            return Err(Error::argument(OP, format!("{labels_name}[{i}]"), reason).into());
+        }
+        if let Some(i) = features.iter().position(|v| !v.is_finite()) {
+            let reason = format!("holds {} at index {i}", Number(features[i]));
+            return Err(Error::argument(OP, features_name, reason).into());
         }
     }
     Ok(probe_accuracy(

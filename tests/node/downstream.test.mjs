@@ -343,6 +343,8 @@ describe('misuse', () => {
     const probe = new Probe(x, 784, labels, 10, { epochs: 1 });
     const pca = new Pca(x, 784, 2);
     const image = new Float32Array(PIXELS);
+    const withNaN = x.slice();
+    withNaN[900] = NaN;
     const cases = [
       [() => pairInputs('image-label', image.slice(1), new Uint8Array(1), true, true),
         'pairInputs: expected a non-empty multiple of 28×28 values, got 783'],
@@ -374,6 +376,18 @@ describe('misuse', () => {
         + '`trainLabels`, got 7840'],
       [() => probeAccuracy(x, labels, x, labels, 784, 10, 0),
         'probeAccuracy: `perClass` must be at least 1 (or all labels)'],
+      // A label the probe has no class for is refused, not scored as a miss,
+      // and a NaN is named with its set.
+      [() => probe.accuracy(x, [...labels.slice(1), 10]),
+        'Probe.accuracy: `labels[9]` is 10, but there are only 10 classes'],
+      [() => probeAccuracy(x, labels, x, [...labels.slice(1), 12], 784, 10),
+        'probeAccuracy: `testLabels[9]` is 12, but there are only 10 classes'],
+      [() => probeAccuracy(x, [12, ...labels.slice(1)], x, labels, 784, 10, 1),
+        'probeAccuracy: `trainLabels[0]` is 12, but there are only 10 classes'],
+      [() => probeAccuracy(x, labels, withNaN, labels, 784, 10),
+        'probeAccuracy: `testFeatures` holds NaN at index 900'],
+      [() => probeAccuracy(withNaN, labels, x, labels, 784, 10),
+        'probeAccuracy: `trainFeatures` holds NaN at index 900'],
       [() => new Pca(x, 784, 17), 'new Pca: `components` must be between 1 and 16, got 17'],
       [() => pca.project(image.slice(1)),
         'Pca.project: expected a non-empty multiple of 784 values, got 783'],
