@@ -150,7 +150,7 @@ pub fn few_per_class_js(
 ) -> Result<Vec<u32>, JsError> {
     let labels = self::labels("fewPerClass", "labels", &labels)?;
     let per_class = whole("fewPerClass", "perClass", &per_class, 1 << 24)? as usize;
-    let seed = whole("fewPerClass", "seed", &seed, u32::MAX.into())?;
+    let seed = whole("fewPerClass", "seed", &seed, 1 << 53)?;
     let chosen = few_per_class(&labels, per_class, seed);
     Ok(chosen.into_iter().map(|i| i as u32).collect())
 }

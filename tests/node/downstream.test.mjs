@@ -330,6 +330,11 @@ describe('misuse', () => {
     assert.equal(probe.accuracy(x, [...labels]), probe.accuracy(x, labels));
     assert.equal(probe.accuracy(x, Float64Array.from(labels)), probe.accuracy(x, labels));
     assert.deepEqual(fewPerClass([...train.labels], 10, 0), fewPerClass(train.labels, 10, 0));
+    // Seeds go up to 2^53 here as for corrupt and the options' seeds, not 2^32 − 1.
+    assert.equal(fewPerClass(train.labels, 2, 2 ** 53).length, 20);
+    assert.notDeepEqual(fewPerClass(train.labels, 2, 2 ** 32), fewPerClass(train.labels, 2, 0));
+    assert.throws(() => fewPerClass(train.labels, 2, 2 ** 53 + 2),
+      /`seed` must be a whole number from 0 to 9007199254740992, got 9007199254740994$/);
     assert.deepEqual(pairInputs('image-label', image, new Float32Array([7]), true, true),
       pairInputs('image-label', image, new Uint8Array([7]), true, true));
     probe.free();
