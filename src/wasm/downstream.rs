@@ -33,7 +33,7 @@ impl JsProbe {
         let width = whole(OP, "width", &width, 1 << 24)? as usize;
         let labels = self::labels(OP, "labels", &labels)?;
         let classes = whole(OP, "classes", &classes, 1 << 24)? as usize;
-        let config: ProbeConfig = from_js("probe options", options)?;
+        let config: ProbeConfig = from_js(OP, "options", options)?;
         Ok(JsProbe {
             inner: Probe::fit(features, width, &labels, classes, &config).map_err(called(OP))?,
         })
@@ -98,7 +98,7 @@ pub fn probe_accuracy_js(
     } else {
         Some(whole(OP, "perClass", &per_class, 1 << 24)? as usize)
     };
-    let config: ProbeConfig = from_js("probe options", options)?;
+    let config: ProbeConfig = from_js(OP, "options", options)?;
     // Checked here, where it is known which of the two sets is at fault.
     let sets = [
         (

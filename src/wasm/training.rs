@@ -14,30 +14,30 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 /// Reads a plain JS object into a config type, naming the path of a bad
-/// field: ``invalid model config: `encoder[0].units`: invalid type…``.
+/// field after the public call: ``new Autoencoder: `encoder[0].units`: invalid type…``.
 ///
 /// The object goes through `serde_json::Value` first: serde-wasm-bindgen
 /// skips keys a struct does not know, which would let a misspelt option
 /// (`batchSise`) pass silently; serde_json rejects it.
-fn parse_js<T: DeserializeOwned>(what: &str, value: JsValue) -> Result<T, JsError> {
+fn parse_js<T: DeserializeOwned>(op: &str, what: &str, value: JsValue) -> Result<T, JsError> {
     if let Some((path, number)) = non_finite(&value, "", 0) {
-        let path = if path.is_empty() { "." } else { &path };
+        let path = if path.is_empty() { what } else { &path };
         return Err(JsError::new(&format!(
-            "invalid {what}: `{path}` must be a finite number, got {}",
+            "{op}: `{path}` must be a finite number, got {}",
             crate::error::Number(number)
         )));
     }
     let json: serde_json::Value = serde_wasm_bindgen::from_value(value)
-        .map_err(|e| JsError::new(&format!("invalid {what}: {}", clean(e.to_string()))))?;
+        .map_err(|e| JsError::new(&format!("{op}: invalid {what}: {}", clean(e.to_string()))))?;
     serde_path_to_error::deserialize(&json).map_err(|e| {
         let path = e.path().to_string();
         let reason = clean(e.into_inner().to_string());
         let message = match (path.as_str(), non_number_field(&json, &path)) {
             (_, Some((field, value))) => {
-                format!("invalid {what}: `{path}.{field}`: must be a number, got {value}")
+                format!("{op}: `{path}.{field}` must be a number, got {value}")
             }
-            (".", None) => format!("invalid {what}: {reason}"),
-            (_, None) => format!("invalid {what}: `{path}`: {reason}"),
+            (".", None) => format!("{op}: invalid {what}: {reason}"),
+            (_, None) => format!("{op}: `{path}`: {reason}"),
         };
         JsError::new(&message)
     })
@@ -112,6 +112,8 @@ fn clean(message: String) -> String {
         ("expected f64", "expected a number"),
         ("expected f32", "expected a number"),
         ("floating point `", "the number `"),
+        // Numbers as JS writes them: 1e300, where serde writes 1e+300.
+        ("e+", "e"),
     ]
     .iter()
     .fold(message.to_string(), |text, (rust, words)| {
@@ -128,13 +130,14 @@ pub(super) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
 
 /// As [`parse_js`], with `undefined` or `null` giving the defaults.
 pub(super) fn from_js<T: DeserializeOwned + Default>(
+    op: &str,
     what: &str,
     value: JsValue,
 ) -> Result<T, JsError> {
     if value.is_undefined() || value.is_null() {
         return Ok(T::default());
     }
-    parse_js(what, value)
+    parse_js(op, what, value)
 }
 
 /// Most steps one call of `Trainer.step` may run: keeps a typo from
@@ -172,10 +175,10 @@ impl JsAutoencoder {
     pub fn new(config: JsValue) -> Result<JsAutoencoder, JsError> {
         if config.is_undefined() || config.is_null() {
             return Err(JsError::new(
-                "invalid model config: expected an object, got nothing",
+                "new Autoencoder: expected a config object, got nothing",
             ));
         }
-        let config: ModelConfig = parse_js("model config", config)?;
+        let config: ModelConfig = parse_js("new Autoencoder", "config", config)?;
         Ok(JsAutoencoder {
             inner: Autoencoder::new(config).map_err(called("new Autoencoder"))?,
         })
@@ -230,7 +233,7 @@ impl JsTrainer {
         images: &[f32],
         options: JsValue,
     ) -> Result<JsTrainer, JsError> {
-        let config: TrainConfig = from_js("training options", options)?;
+        let config: TrainConfig = from_js("new Trainer", "options", options)?;
         let batch_size = config.batch_size;
         Ok(JsTrainer {
             inner: Trainer::new(model.inner.clone(), images, config)
@@ -379,7 +382,7 @@ impl JsDigits {
 pub fn preset_config(kind: JsValue, options: JsValue) -> Result<JsValue, JsError> {
     const OP: &str = "presetConfig";
     let kind = Kind::parse(&text(OP, "kind", &kind)?).map_err(called(OP))?;
-    let options: PresetOptions = from_js("preset options", options)?;
+    let options: PresetOptions = from_js(OP, "options", options)?;
     to_js(&preset(kind, &options).map_err(called(OP))?)
 }
 

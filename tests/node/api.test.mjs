@@ -14,6 +14,7 @@ import { pathToFileURL } from 'node:url';
 import {
   Autoencoder,
   Digits,
+  Probe,
   Trainer,
   corrupt,
   init,
@@ -706,10 +707,16 @@ describe('bad input throws an Error naming the problem', () => {
     assertError(
       () => new Autoencoder({ ...TINY, encoder: [{ units: 1, activation: 'swish' }] }),
       /encoder\[0\]\.activation.*swish/);
+    // Named after the call, as every other message is.
     assertError(() => new Trainer(model, new Float32Array(12), { batchSize: 'big' }),
-      /batchSize/);
-    assertError(() => presetConfig('sparse', { codeSize: 'x' }), /codeSize/);
-    assertError(() => new Autoencoder(), /model config/);
+      /^new Trainer: `batchSize`: invalid type: string "big", expected a whole number, 0 or more$/);
+    assertError(() => presetConfig('sparse', { codeSize: 'x' }), /^presetConfig: `codeSize`: /);
+    assertError(() => new Probe(new Float32Array(4), 2, [0, 1], 2, { epochs: 'many' }),
+      /^new Probe: `epochs`: invalid type/);
+    // A number as JS writes it, not serde's 1e+21.
+    assertError(() => presetConfig('sparse', { seed: 1e21 }),
+      /^presetConfig: `seed`: invalid type: the number `1e21`, expected a whole number, 0 or more$/);
+    assertError(() => new Autoencoder(), /^new Autoencoder: expected a config object, got nothing$/);
     assertError(() => presetConfig('sparsest'), /kind.*sparsest/);
     assertError(() => corrupt(new Float32Array(3), { kind: 'blur', level: 0.2 }, 1), /blur/);
   });
@@ -717,7 +724,7 @@ describe('bad input throws an Error naming the problem', () => {
   test('a wrong type inside the optimizer names optimizer.learningRate', () => {
     const options = { optimizer: { kind: 'adam', learningRate: 'fast' } };
     assertError(() => new Trainer(model, new Float32Array(12), options),
-      /optimizer\.learningRate/);
+      /^new Trainer: `optimizer\.learningRate` must be a number, got "fast"$/);
   });
 
   test('absurd hyper-parameters', () => {
@@ -1220,7 +1227,7 @@ describe('live wasm objects', () => {
     // Read as the array it is; its own properties never reach wasm.
     for (let i = 0; i < 2000; i++) {
       assertError(() => presetConfig('denoising', { corruption: sneaky }),
-        /^invalid preset options: `corruption`/);
+        /^presetConfig: `corruption`: /);
     }
     // Shared, not cyclic: 2^30 paths through 31 objects.
     let shared = { x: 1 };
