@@ -142,22 +142,48 @@ impl<T: Into<f64> + fmt::Display + Copy> fmt::Display for Number<T> {
 #[cfg(target_arch = "wasm32")]
 fn write_shortest<T: Into<f64> + Copy>(value: T, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     let x: f64 = value.into();
-    let single = std::mem::size_of::<T>() == 4;
-    let shortest = (1..=17)
-        .map(|digits| js::number(&js::to_precision(x, digits)))
-        .find(|&back| {
-            if single {
-                back as f32 == x as f32
-            } else {
-                back == x
-            }
-        })
-        .unwrap_or(x);
+    let shortest = if std::mem::size_of::<T>() == 4 {
+        shortest_f32(x as f32)
+    } else {
+        x
+    };
     // JS writes 1e+300; ours drops the `+`.
     for part in js::string(shortest).split('+') {
         f.write_str(part)?;
     }
     Ok(())
+}
+
+/// The number with the fewest significant digits that reads back as `x` in
+/// float32. At each count of digits: the decimal nearest to `x`, else its
+/// neighbour on `x`'s other side, which may be the one inside `x`'s
+/// rounding interval (at a power of two the interval's lower half is half
+/// as wide as its upper: 2⁸⁷ is 1.5474251e26, not the nearer 1.5474250e26).
+#[cfg(target_arch = "wasm32")]
+fn shortest_f32(x: f32) -> f64 {
+    let wide = f64::from(x).abs();
+    for digits in 1..=9 {
+        let nearest = js::to_exponential(wide, digits - 1);
+        let back = js::number(&nearest.as_str().into());
+        if back as f32 == x.abs() {
+            return back.copysign(f64::from(x));
+        }
+        // "d.ddde±n": the digits as a whole number, then the exponent.
+        let Some((mantissa, exponent)) = nearest.split_once('e') else {
+            continue;
+        };
+        let whole: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+        let (Ok(whole), Ok(exponent)) = (whole.parse::<u64>(), exponent.parse::<i32>()) else {
+            continue;
+        };
+        let neighbour = if back < wide { whole + 1 } else { whole - 1 };
+        let text = format!("{neighbour}e{}", exponent - (digits as i32 - 1));
+        let back = js::number(&text.as_str().into());
+        if back as f32 == x.abs() {
+            return back.copysign(f64::from(x));
+        }
+    }
+    f64::from(x)
 }
 
 /// The JS built-ins that write and read numbers.
@@ -167,9 +193,9 @@ mod js {
 
     #[wasm_bindgen]
     extern "C" {
-        /// `x.toPrecision(digits)`: a string of that many significant digits.
-        #[wasm_bindgen(js_namespace = Number, js_name = "prototype.toPrecision.call")]
-        pub fn to_precision(x: f64, digits: u32) -> JsValue;
+        /// `x.toExponential(fraction)`: `fraction + 1` significant digits.
+        #[wasm_bindgen(js_namespace = Number, js_name = "prototype.toExponential.call")]
+        pub fn to_exponential(x: f64, fraction: u32) -> String;
         /// `Number(text)`.
         #[wasm_bindgen(js_name = Number)]
         pub fn number(text: &JsValue) -> f64;
@@ -186,7 +212,9 @@ fn write_shortest<T: Into<f64> + fmt::Display + Copy>(
     value: T,
     f: &mut fmt::Formatter<'_>,
 ) -> fmt::Result {
-    let x: f64 = value.into();
+    // Ranged by the shortest digits' value: an f32 of 1e-6 widens to
+    // 9.99999997e-7, yet is written 0.000001, as JS writes 1e-6.
+    let x: f64 = value.to_string().parse().unwrap_or_else(|_| value.into());
     if (1e-6..1e21).contains(&x.abs()) {
         return write!(f, "{value}");
     }
@@ -280,6 +308,11 @@ mod tests {
             (-2.5, "-2.5"),
             (f32::NEG_INFINITY, "-Infinity"),
             (1e-7, "1e-7"),
+            // Its own shortest digits decide the form, not the f64 it widens to.
+            (1e-6, "0.000001"),
+            (-1e-6, "-0.000001"),
+            (2f32.powi(87), "1.5474251e26"),
+            (f32::from_bits(1), "1e-45"),
         ];
         for (value, expected) in cases {
             assert_eq!(Number(value).to_string(), expected, "{value:?}");

@@ -97,15 +97,22 @@ extern "C" {
     fn copy_bytes(into: &mut [u8], from: &JsValue);
 
     /// Copies `from` (read in place from wasm memory) into the Float32Array
-    /// `into`, of the same length.
-    #[wasm_bindgen(js_namespace = Float32Array, js_name = "prototype.set.call")]
-    fn copy_floats(into: &JsValue, from: &[f32]);
+    /// `into`, of the same length. It may throw (`into` detached meanwhile,
+    /// say when it was a view of this module's memory, which then grew):
+    /// caught, so that the exception never unwinds through Rust's frames.
+    #[wasm_bindgen(catch, js_namespace = Float32Array, js_name = "prototype.set.call")]
+    fn copy_floats(into: &JsValue, from: &[f32]) -> Result<(), JsValue>;
 }
 
-/// The caller's buffer for a result of `len` values: a `Float32Array` of
-/// exactly that length, checked before any work is done.
-fn buffer(op: &'static str, out: &JsValue, len: usize) -> Result<(), JsError> {
+/// The caller's buffer for a result of `rows × width` values: a
+/// `Float32Array` of exactly that length, checked before any work is done.
+fn buffer(op: &'static str, out: &JsValue, rows: usize, width: usize) -> Result<(), JsError> {
     use js_sys::Float32Array;
+    let Some(len) = rows.checked_mul(width) else {
+        let expected =
+            format!("fewer rows (the result, {rows} × {width} values, does not fit in memory)");
+        return Err(Error::shape(op, expected, rows).into());
+    };
     let reason = if !out.is_instance_of::<Float32Array>() {
         format!("must be a Float32Array, got {}", shown(out))
     } else {
@@ -116,6 +123,22 @@ fn buffer(op: &'static str, out: &JsValue, len: usize) -> Result<(), JsError> {
         format!("must hold {len} values for this input, got {given}")
     };
     Err(Error::argument(op, "out", reason).into())
+}
+
+/// Writes `result` into the caller's `out`, checked by [`buffer`].
+fn fill(op: &'static str, out: &JsValue, result: ndarray::Array2<f32>) -> Result<(), JsError> {
+    copy_floats(out, &rows(result)).map_err(|thrown| {
+        let reason = format!("could not be written ({})", shown_error(&thrown));
+        Error::argument(op, "out", reason).into()
+    })
+}
+
+/// The message of something JS threw.
+fn shown_error(thrown: &JsValue) -> String {
+    js_sys::Reflect::get(thrown, &"message".into())
+        .ok()
+        .and_then(|message| message.as_string())
+        .unwrap_or_else(|| shown(thrown))
 }
 
 /// A JS value as a message shows it: a number as JS writes it, a string in
@@ -253,9 +276,8 @@ impl JsAutoencoder {
     pub fn encode_into(&self, x: &[f32], out: JsValue) -> Result<(), JsError> {
         const OP: &str = "Autoencoder.encodeInto";
         let x = Autoencoder::batch_view(OP, x, self.inner.input_size())?;
-        buffer(OP, &out, x.nrows() * self.inner.code_size())?;
-        copy_floats(&out, &rows(self.inner.encode(x)?));
-        Ok(())
+        buffer(OP, &out, x.nrows(), self.inner.code_size())?;
+        fill(OP, &out, self.inner.encode(x).map_err(called(OP))?)
     }
 
     /// `decode` into `out`, `n × inputSize` values, as for `encodeInto`.
@@ -264,9 +286,8 @@ impl JsAutoencoder {
         const OP: &str = "Autoencoder.decodeInto";
         self.inner.require_decoder(OP)?;
         let code = Autoencoder::batch_view(OP, code, self.inner.code_size())?;
-        buffer(OP, &out, code.nrows() * self.inner.input_size())?;
-        copy_floats(&out, &rows(self.inner.decode(code)?));
-        Ok(())
+        buffer(OP, &out, code.nrows(), self.inner.input_size())?;
+        fill(OP, &out, self.inner.decode(code).map_err(called(OP))?)
     }
 
     /// `reconstruct` into `out`, `n × inputSize` values (it may be `x`
@@ -276,9 +297,8 @@ impl JsAutoencoder {
         const OP: &str = "Autoencoder.reconstructInto";
         self.inner.require_decoder(OP)?;
         let x = Autoencoder::batch_view(OP, x, self.inner.input_size())?;
-        buffer(OP, &out, x.len())?;
-        copy_floats(&out, &rows(self.inner.reconstruct(x)?));
-        Ok(())
+        buffer(OP, &out, x.nrows(), x.ncols())?;
+        fill(OP, &out, self.inner.reconstruct(x).map_err(called(OP))?)
     }
 
     /// One layer's weights, `[units, in]` row-major.

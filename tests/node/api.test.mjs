@@ -322,6 +322,21 @@ describe('encode, decode and reconstruct', () => {
       encoder.free();
       model.free();
     }
+
+    // Errors of the work itself name the call made too.
+    const identity = Autoencoder.fromBytes(tinyFile()); // code = 0.25 + 0.5 x₀ − x₁
+    const kept = new Float32Array(1).fill(7);
+    assertError(() => identity.encodeInto(new Float32Array([3e38, -3e38]), kept),
+      /^Autoencoder\.encodeInto: the values overflowed in layer 1/);
+    assert.ok(kept.every((v) => v === 7), 'out untouched');
+    identity.free();
+    // A result too long for wasm32 is refused as such: its length once wrapped
+    // to 0 in the check of `out`.
+    const wide = new Autoencoder({ ...TINY, inputSize: 1,
+      encoder: [{ units: 16384, activation: 'relu' }], decoder: [{ units: 1, activation: 'identity' }] });
+    assertError(() => wide.encodeInto(new Float32Array(262144), new Float32Array(3)),
+      /^Autoencoder\.encodeInto: expected fewer rows \(the result, 262144 × 16384 values, does not fit in memory\), got 262144$/);
+    wide.free();
   });
 });
 
@@ -911,6 +926,13 @@ describe('bad input throws an Error naming the problem', () => {
       const pixel = (1000 + Math.floor(99999 * random() + 1)) / 1000;
       assertError(() => new Trainer(bce, new Float32Array([0, pixel])),
         new RegExp(`holds ${escaped(String(pixel))} at row 0, column 1,`));
+    }
+    // Where the nearest 8 digits miss 2^87 in float32, one up does not; the
+    // form (exponent or not) follows the float32's own digits. As natively.
+    for (const [pixel, written] of [[2 ** 87, '1.5474251e26'], [-1e-6, '-0.000001'],
+      [-(2 ** -149), '-1e-45'], [-3.4028234663852886e38, '-3.4028235e38']]) {
+      assertError(() => new Trainer(bce, new Float32Array([0, pixel])),
+        new RegExp(`holds ${escaped(written)} at row 0, column 1,`));
     }
     bce.free();
   });
