@@ -204,6 +204,41 @@ fn eval_prints_the_library_losses_and_export_keeps_the_codes() {
         "{said}"
     );
     assert!(!dir.join("never.npy").exists());
+    // Codes never replace the model they come from, and a write that fails
+    // (here onto a directory) leaves no partial file beside it.
+    let before = std::fs::read(&model_path).unwrap();
+    let output = aelab(&[
+        "encode",
+        "--model",
+        text(&model_path),
+        "--out",
+        text(&model_path),
+    ]);
+    assert!(!output.status.success());
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        said.contains("is the model file: codes would replace the model"),
+        "{said}"
+    );
+    assert_eq!(std::fs::read(&model_path).unwrap(), before);
+    let folder = dir.join("folder");
+    std::fs::create_dir(&folder).unwrap();
+    let output = aelab(&[
+        "encode",
+        "--model",
+        text(&model_path),
+        "--digits",
+        text(&digits),
+        "--out",
+        text(&folder),
+    ]);
+    assert!(!output.status.success());
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains(".partial-"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
     std::fs::remove_dir_all(dir).ok();
 }
 
@@ -410,7 +445,27 @@ fn bad_files_and_options_fail_with_a_message() {
     let dir = scratch("bad");
     let broken = dir.join("broken.safetensors");
     std::fs::write(&broken, b"\x10\0\0\0\0\0\0\0{\"a\":").unwrap();
+    // Two 4×4 images in IDX format, for a model of 28×28 inputs.
+    let small = dir.join("small-idx3-ubyte");
+    let mut idx = vec![0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 4, 0, 0, 0, 4];
+    idx.extend([0u8; 32]);
+    std::fs::write(&small, idx).unwrap();
+    let model = dir.join("fresh.safetensors");
+    let config = preset(Kind::Undercomplete, &PresetOptions::default()).unwrap();
+    std::fs::write(&model, io::save(&Autoencoder::new(config).unwrap())).unwrap();
     let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec![
+                "encode",
+                "--model",
+                text(&model),
+                "--images",
+                text(&small),
+                "--out",
+                "/tmp/never.npy",
+            ],
+            "the model takes 784 values per sample, the data (2 images of 4×4 from",
+        ),
         (
             vec!["eval", "--model", text(&broken)],
             "cannot read model file",

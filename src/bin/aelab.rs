@@ -273,8 +273,23 @@ fn read(path: &Path) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
+/// Writes `bytes` to `path` through a new file beside it, renamed over
+/// `path` once complete: a write that fails (a full disk, a size limit)
+/// leaves no half-written file, and whatever `path` held stays as it was.
 fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))
+    let failed = |e: std::io::Error| format!("{}: {e}", path.display());
+    let mut name = path
+        .file_name()
+        .ok_or_else(|| format!("{}: not a file name", path.display()))?
+        .to_os_string();
+    name.push(format!(".partial-{}", std::process::id()));
+    let partial = path.with_file_name(name);
+    std::fs::write(&partial, bytes)
+        .and_then(|()| std::fs::rename(&partial, path))
+        .map_err(|e| {
+            std::fs::remove_file(&partial).ok();
+            failed(e)
+        })
 }
 
 fn read_model(path: &Path) -> Result<Autoencoder, String> {
@@ -301,6 +316,14 @@ impl Images {
                     (image-label or halves), so aelab cannot build its inputs"
                         .into(),
                 );
+            }
+            if self.size != model.input_size() {
+                return Err(format!(
+                    "the model takes {} values per sample, the data ({}) have {} per image",
+                    model.input_size(),
+                    self.described,
+                    self.size
+                ));
             }
             return Ok(self.values.clone());
         };
@@ -785,6 +808,17 @@ fn run_encode(args: &EncodeArgs) -> Result<(), String> {
         return Err(format!(
             "--reconstructions: {} is an exported encoder, without a decoder",
             args.model.display()
+        ));
+    }
+    let same = |a: &Path, b: &Path| {
+        a.canonicalize()
+            .ok()
+            .is_some_and(|a| Some(a) == b.canonicalize().ok())
+    };
+    if same(&args.out, &args.model) {
+        return Err(format!(
+            "--out {} is the model file: codes would replace the model",
+            args.out.display()
         ));
     }
     let images = load_images(&args.data)?;
