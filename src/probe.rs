@@ -504,7 +504,10 @@ mod tests {
         let mut unknown = y.clone();
         unknown[7] = 3; // no class 3: refused, not scored as a wrong answer
         let message = probe.accuracy(&x, &unknown).unwrap_err().to_string();
-        assert!(message.contains("`labels[7]` is 3, but there are only 3 classes"), "{message}");
+        assert!(
+            message.contains("`labels[7]` is 3, but there are only 3 classes"),
+            "{message}"
+        );
         assert!(Probe::fit(&x[..10], 3, &y, 3, &config).is_err());
         let mut nan = x.clone();
         nan[4] = f32::NAN;
