@@ -1,6 +1,6 @@
 /**
- * autoencoder-lab/infer: the inference-only build (about half the download of
- * the full package). It loads model files written by the full package, the
+ * autoencoder-lab/infer: the inference-only build (about 73 KB gzipped, a
+ * quarter of the full package's download). It loads model files written by the full package, the
  * command line or PyTorch, and runs them; it cannot train. Every failure
  * throws an `Error` whose message names the problem.
  */
