@@ -11,8 +11,8 @@
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
-  copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync,
-  statSync, writeFileSync,
+  copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync,
+  renameSync, rmSync, statSync, writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
 
@@ -44,10 +44,32 @@ function newest(path) {
   return Math.max(0, ...readdirSync(path).map((name) => newest(join(path, name))));
 }
 
+/**
+ * `npm ci`, unless node_modules already holds what package-lock.json names
+ * (npm's own record of it, `node_modules/.package-lock.json`, lists the same
+ * packages at the same versions): compared by content, since a fresh clone
+ * gives the lock file a new time. A node_modules that is a link elsewhere is
+ * never reinstalled here: `npm ci` would empty the folder it points to.
+ */
 function installNodePackages() {
-  const marker = join(root, 'node_modules', '.package-lock.json');
-  if (newest(marker) >= newest(join(root, 'package-lock.json'))) return;
+  const modules = join(root, 'node_modules');
+  if (installed(join(modules, '.package-lock.json'), join(root, 'package-lock.json'))) return;
+  if (existsSync(modules) && lstatSync(modules).isSymbolicLink()) {
+    throw new Error(`node_modules is a link to ${realpathSync(modules)}, whose packages differ `
+      + 'from package-lock.json: run `npm ci` there, or remove the link');
+  }
   run('npm', ['ci', '--no-audit', '--no-fund']);
+}
+
+/** Whether npm's record `marker` lists the packages and versions of `lock`. */
+function installed(marker, lock) {
+  if (!existsSync(marker)) return false;
+  const packages = (file) => {
+    const listed = JSON.parse(readFileSync(file, 'utf8')).packages ?? {};
+    return Object.entries(listed).filter(([path]) => path !== '')
+      .map(([path, { version }]) => `${path}@${version}`).sort().join('\n');
+  };
+  return packages(marker) === packages(lock);
 }
 
 function installRustTools() {
