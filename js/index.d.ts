@@ -9,7 +9,8 @@
  * or a flag belongs throws, naming the argument. Values (pixels, codes,
  * features) belong in a `Float32Array`; a plain array there is copied if it
  * holds numbers only, and throws if it holds anything else (`null`, `true`,
- * `'0.5'`). Bytes (a model file, an IDX file, canvas pixels)
+ * `'0.5'`), as does a typed array of another kind (a canvas's bytes, a
+ * `Float64Array`), which would be converted value by value. Bytes (a model file, an IDX file, canvas pixels)
  * must be a `Uint8Array` (or `Uint8ClampedArray`); for labels see `Labels`.
  */
 

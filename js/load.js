@@ -63,7 +63,21 @@ const TYPED = Object.getPrototypeOf(Uint8Array.prototype);
 const [typeOf, bufferOf, offsetOf, lengthOf] = [Symbol.toStringTag, 'buffer', 'byteOffset', 'length']
   .map((key) => Object.getOwnPropertyDescriptor(TYPED, key).get);
 
-const article = (kind) => (/^[AEIOU]/.test(kind) ? 'an' : 'a');
+// Not U: a Uint8Array.
+const article = (kind) => (/^[AEIO]/.test(kind) ? 'an' : 'a');
+
+/**
+ * Which parameters of a glue function (its source) wasm-bindgen copies in as
+ * float32 values, with `passArrayF32ToWasm0`: there any typed array is
+ * converted value by value, so a canvas's RGBA bytes would pass as pixels of
+ * 0 to 255 and a Float64Array would lose its precision without a word.
+ */
+function floatParameters(source) {
+  const head = /^[^(]*\(([^)]*)\)/.exec(source);
+  if (!head) return [];
+  return head[1].split(',').map((param) => param.trim())
+    .flatMap((param, i) => (param && source.includes(`passArrayF32ToWasm0(${param},`) ? [i] : []));
+}
 
 /** A value as a message shows it: a string in quotes, an object by its class. */
 function shown(value) {
@@ -138,7 +152,7 @@ function plain(value, what, depth, seen = { objects: 0 }) {
  */
 export function guarded(exported, init, noConstructor) {
   const { name } = exported;
-  const call = (what, fn, self, args) => {
+  const call = (what, fn, self, args, floats = []) => {
     const stopped = (why) => `${what}: the wasm module stopped (${why}) and cannot be trusted any more; reload the page (in Node, restart)`;
     if (init.stopped) throw new Error(stopped(`earlier: ${init.stopped}`));
     if (!init.ready) {
@@ -153,6 +167,13 @@ export function guarded(exported, init, noConstructor) {
         throw new Error(`${what}: argument ${i + 1} cannot be read (${error.message})`, { cause: error });
       }
     });
+    for (const i of floats) {
+      const kind = copies[i] !== null && typeof copies[i] === 'object' && typeOf.call(copies[i]);
+      if (kind && kind !== 'Float32Array') {
+        const pixels = kind.startsWith('Uint8') ? ' (canvas pixels go through inkFromRgba)' : '';
+        throw new Error(`${what}: argument ${i + 1} is ${article(kind)} ${kind}, where a Float32Array of values belongs: the glue would convert it value by value${pixels}`);
+      }
+    }
     // Checked after the copies, whose getters may have freed something.
     if (self !== undefined && GENUINE.get(self) !== exported) {
       throw new Error(`${what}: called on ${self?.constructor?.name ?? self}, which is not ${article(name)} ${name} made by this module (a method taken off its object?)`);
@@ -187,7 +208,8 @@ export function guarded(exported, init, noConstructor) {
     }
   };
   if (!/^[A-Z]/.test(name)) {
-    return (...args) => call(`${name}()`, exported, undefined, args);
+    const floats = floatParameters(exported.toString());
+    return (...args) => call(`${name}()`, exported, undefined, args, floats);
   }
 
   // The module's classes by name, for the glue's check of an argument's class.
@@ -204,8 +226,9 @@ export function guarded(exported, init, noConstructor) {
     for (const part of ['value', 'get']) {
       const fn = descriptor[part];
       if (typeof fn === 'function') {
+        const floats = floatParameters(fn.toString());
         descriptor[part] = function (...args) {
-          return call(`${name}.${key}`, fn, this ?? null, args);
+          return call(`${name}.${key}`, fn, this ?? null, args, floats);
         };
       }
     }
@@ -214,7 +237,8 @@ export function guarded(exported, init, noConstructor) {
   for (const key of Object.getOwnPropertyNames(exported)) {
     const fn = exported[key];
     if (typeof fn === 'function' && !key.startsWith('__')) {
-      exported[key] = (...args) => call(`${name}.${key}`, fn, undefined, args);
+      const floats = floatParameters(fn.toString());
+      exported[key] = (...args) => call(`${name}.${key}`, fn, undefined, args, floats);
     }
   }
   // The glue makes objects with `__wrap` (fromBytes, clone, a trainer's model).
@@ -226,6 +250,8 @@ export function guarded(exported, init, noConstructor) {
       return made;
     };
   }
+  const constructor = /\n\s*constructor(\([^)]*\)\s*\{[\s\S]*?\n\s*\})/.exec(exported.toString());
+  const constructorFloats = constructor ? floatParameters(constructor[1]) : [];
   return new Proxy(exported, {
     construct(target, args, newTarget) {
       if (noConstructor) throw new Error(`new ${name}: ${noConstructor}`);
@@ -233,7 +259,7 @@ export function guarded(exported, init, noConstructor) {
         const made = Reflect.construct(target, copies, newTarget);
         GENUINE.set(made, exported);
         return made;
-      }, undefined, args);
+      }, undefined, args, constructorFloats);
     },
   });
 }

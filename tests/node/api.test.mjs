@@ -985,6 +985,21 @@ describe('bad input throws an Error naming the problem', () => {
     }
     assertError(() => pairInputs('image-label', new Float32Array(2 * PIXELS), [3, null], true, true),
       /^pairInputs\(\): argument 3 holds null at index 1, where only numbers belong/);
+    // So is a typed array of another kind: the glue would convert a canvas's
+    // RGBA bytes into pixels of 0 to 255, a Float64Array into float32.
+    const bytes = new Uint8Array(2 * model.inputSize).fill(255);
+    for (const [call, what] of [
+      [() => model.encode(bytes), 'Autoencoder.encode: argument 1 is a Uint8Array'],
+      [() => small.reconstruct(new Float64Array(model.inputSize)),
+        'Autoencoder.reconstruct: argument 1 is a Float64Array'],
+      [() => new Trainer(model, new Uint8ClampedArray(model.inputSize)),
+        'new Trainer: argument 2 is a Uint8ClampedArray'],
+      [() => corrupt(new Int32Array(3), { kind: 'masking', level: 0.1 }, 1), 'corrupt(): argument 1 is an Int32Array'],
+      [() => model.decodeInto(new Float32Array(model.codeSize), new Float64Array(model.inputSize)),
+        'Autoencoder.decodeInto: `out` must be a Float32Array, got a Float64Array'],
+    ]) {
+      assertError(call, new RegExp(`^${escaped(what)}`));
+    }
     // Where one of the package's objects belongs, the call is named too.
     assertError(() => new Trainer(null, new Float32Array(4)),
       /^new Trainer: argument 1 must be an Autoencoder made by this module, got null$/);
