@@ -148,7 +148,7 @@ export interface Evaluation {
  * By default that is `autoencoder_lab_relaxed_bg.wasm` where the runtime has relaxed SIMD
  * (see `relaxedSimd`), `autoencoder_lab_bg.wasm` elsewhere; `source` picks another.
  */
-export function init(source?: string | URL | BufferSource): Promise<void>;
+export function init(source?: string | URL | ArrayBuffer | ArrayBufferView): Promise<void>;
 
 /**
  * True where the runtime's WebAssembly has relaxed SIMD, and `init()` therefore loads the
@@ -271,7 +271,6 @@ export class Trainer {
   free(): void;
 }
 
-/** Messages a `TrainingWorker` emits to `onprogress`. */
 /** The modalities of a built-in pairing, for `presetConfig`'s `modalities` option. */
 export function pairingModalities(pairing: Pairing): Modality[];
 

@@ -9,7 +9,7 @@ export type { Corruption, ModelConfig } from './index.js';
 import type { Corruption } from './index.js';
 
 /** Load the inference wasm module (fetched beside this file in a page, read from disk in Node). */
-export function init(source?: string | URL | BufferSource): Promise<void>;
+export function init(source?: string | URL | ArrayBuffer | ArrayBufferView): Promise<void>;
 
 /** A trained model, read from a safetensors model file. */
 export class Autoencoder {

@@ -202,7 +202,10 @@ export function guarded(exported, init, noConstructor) {
       if (expected) {
         const wanted = init.classes?.[expected[1]];
         const index = Math.max(0, copies.findIndex((arg) => GENUINE.get(arg) !== wanted));
-        throw new Error(`${what}: argument ${index + 1} must be ${article(expected[1])} ${expected[1]} made by this module, got ${shown(copies[index])}`, { cause: error });
+        const other = GENUINE.get(copies[index])?.name === expected[1]
+          ? ' of the other build (autoencoder-lab and autoencoder-lab/infer are separate modules: read the model file into this one with Autoencoder.fromBytes)'
+          : '';
+        throw new Error(`${what}: argument ${index + 1} must be ${article(expected[1])} ${expected[1]} made by this module, got ${shown(copies[index])}${other}`, { cause: error });
       }
       throw error;
     }

@@ -475,6 +475,16 @@ fn bad_files_and_options_fail_with_a_message() {
             "/nonexistent/model.safetensors",
         ),
         (
+            vec![
+                "eval",
+                "--model",
+                text(&model),
+                "--digits",
+                "nowhere/digits.bin",
+            ],
+            "run aelab from the repository, after `npm run build`, or pass --digits",
+        ),
+        (
             vec!["train", "--lr=-1", "--out", "/tmp/never.safetensors"],
             "learningRate",
         ),

@@ -273,6 +273,19 @@ fn read(path: &Path) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
+/// The built-in digits file, whose default path is relative to the
+/// repository: run from elsewhere, say where it is.
+fn read_digits(path: &Path) -> Result<Digits, String> {
+    let bytes = read(path).map_err(|e| {
+        if path.is_relative() && !path.exists() {
+            format!("{e} (the built-in digits: run aelab from the repository, after `npm run build`, or pass --digits with the file's path)")
+        } else {
+            e
+        }
+    })?;
+    Digits::parse(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+}
+
 /// Writes `bytes` to `path` through a new file beside it, renamed over
 /// `path` once complete: a write that fails (a full disk, a size limit)
 /// leaves no half-written file, and whatever `path` held stays as it was.
@@ -361,8 +374,7 @@ fn load_images(data: &DataArgs) -> Result<Images, String> {
             described,
         });
     }
-    let digits = Digits::parse(&read(&data.digits)?)
-        .map_err(|e| format!("{}: {e}", data.digits.display()))?;
+    let digits = read_digits(&data.digits)?;
     let split = match data.split.unwrap_or(SplitArg::Train) {
         SplitArg::Train => Split::Train,
         SplitArg::Test => Split::Test,

@@ -105,7 +105,7 @@ fn clean(message: String) -> String {
         None => message,
     };
     // Rust's names of number types, in words a JS user reads.
-    [
+    let text = [
         ("expected usize", "expected a whole number, 0 or more"),
         ("expected u64", "expected a whole number, 0 or more"),
         ("expected u32", "expected a whole number, 0 or more"),
@@ -118,7 +118,18 @@ fn clean(message: String) -> String {
     .iter()
     .fold(message.to_string(), |text, (rust, words)| {
         text.replace(rust, words)
-    })
+    });
+    // serde names the Rust type an object is read into: `expected struct TrainConfig`.
+    match text.find("expected struct ") {
+        Some(at) => {
+            let rest = &text[at + "expected struct ".len()..];
+            let end = rest
+                .find(|c: char| !c.is_ascii_alphanumeric())
+                .unwrap_or(rest.len());
+            format!("{}expected an object{}", &text[..at], &rest[end..])
+        }
+        None => text,
+    }
 }
 
 pub(super) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {

@@ -728,6 +728,9 @@ describe('bad input throws an Error naming the problem', () => {
     assertError(() => presetConfig('sparse', { codeSize: 'x' }), /^presetConfig: `codeSize`: /);
     assertError(() => new Probe(new Float32Array(4), 2, [0, 1], 2, { epochs: 'many' }),
       /^new Probe: `epochs`: invalid type/);
+    // An object is an object, not serde's `struct TrainConfig`.
+    assertError(() => new Trainer(model, new Float32Array(12), 5),
+      /^new Trainer: invalid options: invalid type: integer `5`, expected an object$/);
     // A number as JS writes it, not serde's 1e+21.
     assertError(() => presetConfig('sparse', { seed: 1e21 }),
       /^presetConfig: `seed`: invalid type: the number `1e21`, expected a whole number, 0 or more$/);
@@ -1004,7 +1007,7 @@ describe('bad input throws an Error naming the problem', () => {
     assertError(() => new Trainer(null, new Float32Array(4)),
       /^new Trainer: argument 1 must be an Autoencoder made by this module, got null$/);
     assertError(() => new Trainer(small, new Float32Array(4)),
-      /^new Trainer: argument 1 must be an Autoencoder made by this module, got an Autoencoder$/);
+      /^new Trainer: argument 1 must be an Autoencoder made by this module, got an Autoencoder of the other build \(.*Autoencoder\.fromBytes\)$/);
     small.free();
   });
 });
