@@ -136,8 +136,9 @@ function plain(value, what, depth, seen = { objects: 0 }) {
  * A wasm-bindgen class or function, wrapped so that misuse throws an Error
  * saying what to do: use before `init()`, a freed object, a method called on
  * anything but an object of its class from this module, an ArrayBuffer, a
- * plain array argument holding anything but numbers, anything else where one
- * of the module's objects belongs.
+ * plain array argument holding anything but numbers, a typed array of another
+ * kind where a Float32Array belongs, anything else where one of the module's
+ * objects belongs.
  * Arguments are copied first (`plain`): a throwing getter, a proxy or a cycle
  * met while wasm reads them leaves its stack pointer unrestored and the module
  * broken for good, and a typed array whose `length` lies overruns the copy.

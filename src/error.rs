@@ -218,30 +218,28 @@ fn write_shortest<T: Into<f64> + fmt::Display + Copy>(
     if (1e-6..1e21).contains(&x.abs()) {
         return write!(f, "{value}");
     }
-    {
-        // `{}` writes the shortest digits padded with zeros: 1e300 is a 1 and
-        // 300 zeros, 1.5e-7 is 0.00000015.
-        let decimal = value.to_string();
-        let text = decimal.as_bytes();
-        let point = text.iter().position(|&b| b == b'.').unwrap_or(text.len());
-        let significant = |b: &u8| (b'1'..=b'9').contains(b);
-        let first = text.iter().position(significant).unwrap_or(0);
-        let last = text.iter().rposition(significant).unwrap_or(0);
-        if x < 0.0 {
-            f.write_str("-")?;
+    // `{}` writes the shortest digits padded with zeros: 1e300 is a 1 and
+    // 300 zeros, 1.5e-7 is 0.00000015.
+    let decimal = value.to_string();
+    let text = decimal.as_bytes();
+    let point = text.iter().position(|&b| b == b'.').unwrap_or(text.len());
+    let significant = |b: &u8| (b'1'..=b'9').contains(b);
+    let first = text.iter().position(significant).unwrap_or(0);
+    let last = text.iter().rposition(significant).unwrap_or(0);
+    if x < 0.0 {
+        f.write_str("-")?;
+    }
+    let digits = text[first..=last].iter().filter(|&&b| b != b'.');
+    for (i, &digit) in digits.enumerate() {
+        if i == 1 {
+            f.write_str(".")?;
         }
-        let digits = text[first..=last].iter().filter(|&&b| b != b'.');
-        for (i, &digit) in digits.enumerate() {
-            if i == 1 {
-                f.write_str(".")?;
-            }
-            fmt::Write::write_char(f, char::from(digit))?;
-        }
-        if first < point {
-            write!(f, "e{}", point - first - 1)
-        } else {
-            write!(f, "e-{}", first - point)
-        }
+        fmt::Write::write_char(f, char::from(digit))?;
+    }
+    if first < point {
+        write!(f, "e{}", point - first - 1)
+    } else {
+        write!(f, "e-{}", first - point)
     }
 }
 
