@@ -69,6 +69,16 @@ impl Error {
             actual: actual.to_string(),
         }
     }
+
+    /// A result of `rows × width` values too large for memory (asked of
+    /// wasm's allocator, it would end the module for good).
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn too_many_rows(op: &'static str, rows: usize, width: usize) -> Error {
+        let expected =
+            format!("fewer rows (the result, {rows} × {width} values, does not fit in memory)");
+        Error::shape(op, expected, rows)
+    }
 }
 
 impl fmt::Display for Error {

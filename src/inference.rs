@@ -50,14 +50,20 @@ pub fn dense(
     let mut scratch = backend::Scratch::new(k);
     for (x_rows, y_rows) in x.chunks(MR * k).zip(y.chunks_mut(MR * n)) {
         backend::sums(x_rows, w, bias, y_rows, &mut scratch);
-        // SAFETY: `sums` wrote every value of the block, and MaybeUninit<f32>
-        // has the layout of f32.
-        let y_rows = unsafe { &mut *(y_rows as *mut [MaybeUninit<f32>] as *mut [f32]) };
-        if !finish(y_rows) {
+        // SAFETY: `sums` wrote every value of the block.
+        if !finish(unsafe { written(y_rows) }) {
             return false;
         }
     }
     true
+}
+
+/// `values` as the f32s they now hold (MaybeUninit<f32> has f32's layout).
+///
+/// # Safety
+/// Every value must have been written.
+unsafe fn written(values: &mut [MaybeUninit<f32>]) -> &mut [f32] {
+    &mut *(values as *mut [MaybeUninit<f32>] as *mut [f32])
 }
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
@@ -112,8 +118,8 @@ mod plain {
         out.iter_mut().zip(bias).for_each(|(o, &b)| {
             o.write(b + 0.0);
         });
-        // SAFETY: every value was just written; the layouts are the same.
-        let out = unsafe { &mut *(out as *mut [MaybeUninit<f32>] as *mut [f32]) };
+        // SAFETY: every value was just written.
+        let out = unsafe { super::written(out) };
         terms.clear();
         terms.extend(x.iter().copied().enumerate().filter(|&(_, x_k)| x_k != 0.0));
         let row = |k: usize| &w[k * n..][..n];

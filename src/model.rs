@@ -306,12 +306,7 @@ impl Autoencoder {
             // Asked of wasm's allocator, a result too large for memory would
             // end the module for good; here it is an Error like any other.
             let Some(len) = len.filter(|&len| y.try_reserve_exact(len).is_ok()) else {
-                let expected = format!(
-                    "fewer rows (the result, {} × {} values, does not fit in memory)",
-                    a.nrows(),
-                    layer.units()
-                );
-                return Err(Error::shape(op, expected, a.nrows()));
+                return Err(Error::too_many_rows(op, a.nrows(), layer.units()));
             };
             let x = a.as_slice().expect("standard layout");
             let w = transposed[l].as_slice().expect("standard layout");

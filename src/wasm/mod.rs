@@ -109,9 +109,7 @@ extern "C" {
 fn buffer(op: &'static str, out: &JsValue, rows: usize, width: usize) -> Result<(), JsError> {
     use js_sys::Float32Array;
     let Some(len) = rows.checked_mul(width) else {
-        let expected =
-            format!("fewer rows (the result, {rows} × {width} values, does not fit in memory)");
-        return Err(Error::shape(op, expected, rows).into());
+        return Err(Error::too_many_rows(op, rows, width).into());
     };
     let reason = if !out.is_instance_of::<Float32Array>() {
         format!("must be a Float32Array, got {}", shown(out))
