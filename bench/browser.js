@@ -4,7 +4,7 @@
  * retrains, and the demo's time from page load to the first reconstruction.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { chromium } from 'playwright-core';
@@ -19,18 +19,33 @@ const BENCH_FOLDERS = ['bench', 'pkg', 'www/models', 'node_modules/@tensorflow']
 
 const RETRAINS = 50;
 
+/** What makes a page cross-origin isolated, which TensorFlow.js's threads need. */
+const ISOLATION = {
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-embedder-policy': 'require-corp',
+};
+
+/**
+ * Threads for tfjs-wasm-threads: one per core. Its wasm module starts a pool of
+ * half of `navigator.hardwareConcurrency` threads, at most 4 (one on this
+ * 2-core machine, whatever `setThreadsCount` asks), so its page is told of
+ * twice the cores.
+ */
+const TFJS_THREADS = Math.min(cpus().length, 4);
+
 /**
  * Runs every Chromium measurement in a fresh profile.
  * @param {object} options
  * @param {string} options.root the repository root
  * @param {Record<string, import('./measure.js').Plan>} options.plans plan of each
- *   system: ours, tfjs-wasm, tfjs-cpu
+ *   system: ours, tfjs-wasm, tfjs-wasm-threads, tfjs-cpu
  * @param {number} options.demoLoads times the demo page is loaded
  * @param {(line: string) => void} options.log
  */
 export async function measureChromium({ root, plans, demoLoads, log }) {
   const profile = await mkdtemp(join(tmpdir(), 'autoencoder-lab-bench-'));
   const { server, url } = await startServer({ root, folders: BENCH_FOLDERS });
+  const isolated = await startServer({ root, folders: BENCH_FOLDERS, headers: ISOLATION });
   const context = await chromium.launchPersistentContext(profile, CHROMIUM_OPTIONS);
   try {
     const results = await measureFreshPage(context, url, log);
@@ -40,7 +55,9 @@ export async function measureChromium({ root, plans, demoLoads, log }) {
     };
     results.systems = {};
     for (const [system, plan] of Object.entries(plans)) {
-      const { page, call, setUp } = await openSystem(context, url, system, log);
+      const threaded = system === 'tfjs-wasm-threads';
+      const { page, call, setUp } = await openSystem(context, threaded ? isolated.url : url,
+        system, log);
       const measured = await measureSystem(`${system}-chromium`, call, plan, log);
       results.systems[system] = { ...setUp, ...measured };
       await page.close();
@@ -50,6 +67,7 @@ export async function measureChromium({ root, plans, demoLoads, log }) {
   } finally {
     await context.close();
     server.close();
+    isolated.server.close();
     await rm(profile, { recursive: true, force: true });
   }
 }
@@ -74,9 +92,22 @@ async function openSystem(context, url, system, log) {
     if (message.type() === 'error') log(`${system} console error: ${message.text()}`);
   });
 
-  await page.goto(`${url}/bench/page.html?system=${system}`);
+  let query = `system=${system}`;
+  if (system === 'tfjs-wasm-threads') {
+    query += `&threads=${TFJS_THREADS}`;
+    await page.addInitScript((cores) => {
+      Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { get: () => cores });
+    }, 2 * TFJS_THREADS);
+  }
+  await page.goto(`${url}/bench/page.html?${query}`);
   const setUp = await page.evaluate(() => window.bench.ready);
-  if (setUp.simd !== undefined) log(`${system}: SIMD ${setUp.simd}, threads ${setUp.threads}`);
+  if (setUp.simd !== undefined) {
+    log(`${system}: SIMD ${setUp.simd}, threads ${setUp.threads} (${setUp.threadsUsed} used)`);
+  }
+  if (system === 'tfjs-wasm-threads' && setUp.threadsUsed !== TFJS_THREADS) {
+    throw new Error(`${system}: TensorFlow.js runs ${setUp.threadsUsed} threads, not ` +
+      `${TFJS_THREADS}: is the page cross-origin isolated?`);
+  }
   if (setUp.relaxedSimd !== undefined) log(`${system}: relaxed SIMD ${setUp.relaxedSimd}`);
   const call = (verb, ...args) => page.evaluate(
     ([name, values]) => window.bench.call(name, ...values),

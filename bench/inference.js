@@ -8,7 +8,8 @@
  *   window.inference = {
  *     reconstructed: Promise<number>   the reconstruction's length, once done
  *     prepare(): Promise<void>         loads the digits and the reference model
- *     call(verb, ...args)              `latency` or `batch`, as in ours.js
+ *     call(verb, ...args)              `latency`, `batch`, ... as in ours.js (null
+ *                                      for a verb it does not have)
  *   }
  */
 import { inferenceTimers, modelConfig } from './workload.js';
@@ -21,7 +22,7 @@ let runner = null;
 window.inference = {
   reconstructed: runTrainedModel(),
   prepare,
-  call: async (verb, ...args) => runner[verb](...args),
+  call: async (verb, ...args) => runner[verb]?.(...args) ?? null,
 };
 
 async function runTrainedModel() {

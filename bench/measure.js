@@ -71,11 +71,13 @@ export async function measureInference(name, call, plan, log) {
   const batches = [];
   const intos = [];
   const halves = [];
+  const pools = [];
   for (let i = 0; i < plan.repetitions; i += 1) {
     latencies.push(await call('latency'));
     batches.push(await call('batch', BATCH_REPEATS));
     intos.push(await call('batchInto', BATCH_REPEATS));
     halves.push(await call('batchHalves', BATCH_REPEATS));
+    pools.push(await call('batchPool', BATCH_REPEATS));
   }
 
   const latency = {
@@ -88,6 +90,10 @@ export async function measureInference(name, call, plan, log) {
     latency,
     batch: spread(batches),
     batchInto: spread(intos), // null where a system cannot write into a given array
+    // Across an InferencePool's workers: null where a system has none.
+    batchPool: pools[0] && spread(pools.map((pool) => pool.fresh)),
+    batchPoolInto: pools[0] && spread(pools.map((pool) => pool.into)),
+    poolWorkers: pools[0]?.workers,
     encodeBatch: spread(halves.map((half) => half.encode)),
     decodeBatch: spread(halves.map((half) => half.decode)),
   };

@@ -43,7 +43,8 @@ async function measureNode() {
   log(`batch order replayed, largest relative loss difference ${results.batchOrderError}`);
 
   const ours = oursRunner(images);
-  const call = async (verb, ...args) => ours[verb](...args);
+  // Node has no Web Workers, so no InferencePool.
+  const call = async (verb, ...args) => (verb === 'batchPool' ? null : ours[verb](...args));
   results.ours = { relaxedSimd, ...(await measureSystem('ours-node', call, plan, log)) };
 
   if (flags.tfjs) results.tfjsWasm = await measureTfjs({ ...plan, fiveEpochs: false });

@@ -3,7 +3,7 @@
  * `oursRunner` has the verbs of `tfjsRunner` in tfjs.js (`train`, `latency`,
  * `batch`) and one more, `memory`.
  */
-import { Autoencoder, Trainer, init, loadDigits } from '../pkg/index.js';
+import { Autoencoder, InferencePool, Trainer, init, loadDigits } from '../pkg/index.js';
 import initWasm from '../pkg/autoencoder_lab.js';
 import {
   BATCH_SIZE,
@@ -15,7 +15,9 @@ import {
   gatherRows,
   inferenceTimers,
   meanSquaredError,
+  median,
   modelConfig,
+  throughputsAsync,
 } from './workload.js';
 
 /**
@@ -63,6 +65,23 @@ export function oursRunner(images) {
     },
     batchInto: (repeats) => {
       return withReferenceModel((model) => inferenceTimers(model, images).batchInto(repeats));
+    },
+    /** A batch of 1,000 across the workers of an InferencePool: a fresh result, and into a kept one. */
+    batchPool: async (repeats) => {
+      const bytes = withReferenceModel((model) => model.toBytes());
+      const pool = await InferencePool.create(bytes);
+      try {
+        const thousand = images.subarray(0, 1000 * INPUT_SIZE);
+        const out = new Float32Array(thousand.length);
+        const rate = async (call) => median(await throughputsAsync(call, 1000, repeats));
+        return {
+          workers: pool.workers,
+          fresh: await rate(() => pool.reconstruct(thousand)),
+          into: await rate(() => pool.reconstructInto(thousand, out)),
+        };
+      } finally {
+        pool.terminate();
+      }
     },
     memory: (retrains) => retrainMemory(images, retrains),
   };

@@ -1,10 +1,13 @@
 /**
- * The benchmark page: sets up one system (`?system=ours`, `tfjs-wasm` or
- * `tfjs-cpu`) over the 10,000 digits and exposes its runner to the driver:
+ * The benchmark page: sets up one system (`?system=ours`, `tfjs-wasm`,
+ * `tfjs-wasm-threads` or `tfjs-cpu`) over the 10,000 digits and exposes its
+ * runner to the driver. `tfjs-wasm-threads` needs a cross-origin-isolated page
+ * and `&threads=N`, the threads TensorFlow.js is to use.
  *
  *   window.bench = {
  *     ready: Promise<object>   resolves with what was set up (backend, SIMD, version)
- *     call(verb, ...args)      runs a verb of the runner: train, latency, batch, memory
+ *     call(verb, ...args)      runs a verb of the runner: train, latency, batch, ...;
+ *                              null for a verb the system does not have
  *   }
  */
 import { initialWeights, loadImages, oursRunner } from './ours.js';
@@ -19,7 +22,7 @@ let runner = null;
 
 window.bench = {
   ready: setUp(new URLSearchParams(location.search).get('system')),
-  call: async (verb, ...args) => runner[verb](...args),
+  call: async (verb, ...args) => runner[verb]?.(...args) ?? null,
 };
 
 async function setUp(system) {
@@ -28,9 +31,13 @@ async function setUp(system) {
     runner = oursRunner(images);
     return { system, relaxedSimd };
   }
-  if (system !== 'tfjs-wasm' && system !== 'tfjs-cpu') throw new Error(`no system ${system}`);
+  const backend = { 'tfjs-wasm': 'wasm', 'tfjs-wasm-threads': 'wasm', 'tfjs-cpu': 'cpu' }[system];
+  if (!backend) throw new Error(`no system ${system}`);
 
-  const tf = await loadTfjs(system.slice('tfjs-'.length));
+  const threads = system === 'tfjs-wasm-threads'
+    ? Number(new URLSearchParams(location.search).get('threads'))
+    : null;
+  const tf = await loadTfjs(backend, threads);
   runner = tfjsRunner(tf, images, initialWeights);
   const setUp = { system, backend: tf.getBackend(), version: tf.version.tfjs };
   if (setUp.backend !== 'wasm') return setUp;
@@ -38,16 +45,22 @@ async function setUp(system) {
     ...setUp,
     simd: await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'),
     threads: await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'),
+    threadsUsed: tf.wasm.getThreadsCount(),
   };
 }
 
-/** Loads TensorFlow.js from its script bundles and sets `backend`. */
-async function loadTfjs(backend) {
+/**
+ * Loads TensorFlow.js from its script bundles and sets `backend`; the wasm
+ * backend with `threads` threads where given (it can use them only on a
+ * cross-origin-isolated page, and at most as many as its pool holds).
+ */
+async function loadTfjs(backend, threads) {
   await loadScript(TFJS);
   const { tf } = window;
   if (backend === 'wasm') {
     await loadScript(TFJS_WASM);
     tf.wasm.setWasmPaths(TFJS_WASM_FILES);
+    if (threads) tf.wasm.setThreadsCount(threads);
   }
   if (!(await tf.setBackend(backend))) throw new Error(`TensorFlow.js: no ${backend} backend`);
   await tf.ready();

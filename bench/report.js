@@ -11,12 +11,14 @@ const SYSTEMS = [
   ['ours-chromium', 'ours Chromium'],
   ['ours-infer-chromium', 'ours infer Chromium'],
   ['tfjs-wasm-chromium', 'tfjs-wasm Chromium'],
+  ['tfjs-wasm-threads-chromium', 'tfjs-wasm threads Chromium'],
   ['tfjs-cpu-chromium', 'tfjs-cpu Chromium'],
   ['tfjs-wasm-node', 'tfjs-wasm Node'],
 ];
 
 const OURS = 'ours-chromium';
 const TFJS = 'tfjs-wasm-chromium';
+const TFJS_THREADS = 'tfjs-wasm-threads-chromium';
 const NATIVE = 'ours-native';
 
 /** Largest relative MSE difference still called the same (after one epoch all sit near 0.067). */
@@ -76,6 +78,10 @@ function inferenceSection(results) {
   table.add('1,000 digits, k examples/s', (s) => s.batch, rate, 'up');
   // TensorFlow.js has no such call: its ratio is against its only way, a fresh array.
   table.add('  into an array kept across calls', (s) => s.batchInto, rate, 'up', (s) => s.batch);
+  // Ours across the workers of an InferencePool, against TensorFlow.js on one thread.
+  table.add('  across workers, into a fresh array', (s) => s.batchPool, rate, 'up', (s) => s.batch);
+  table.add('  across workers, into a kept array', (s) => s.batchPoolInto, rate, 'up',
+    (s) => s.batch);
   table.add('  their encoding alone', (s) => s.encodeBatch, rate, 'up');
   table.add('  decoding their codes alone', (s) => s.decodeBatch, rate, 'up');
   return table.section('Inference: median (min–max)');
@@ -164,12 +170,7 @@ function goalSection(results) {
   const mseGap = largestMseGap(results);
   const inference = systems['ours-infer-chromium'] ?? systems[OURS];
   const oneDigit = inference.latency.reconstruct.median;
-  const batchRatio = inference.batch.median / systems[TFJS].batch.median;
-  // Ours at its fastest, into an array kept across calls, if it was measured.
-  const intoRatio = (inference.batchInto?.median ?? 0) / systems[TFJS].batch.median;
-  const batchMeasured = intoRatio
-    ? `${intoRatio.toFixed(2)}× into a kept array, ${batchRatio.toFixed(2)}× into a fresh one`
-    : `${batchRatio.toFixed(2)}×`;
+  const batch = batchGoal(inference, systems[TFJS], systems[TFJS_THREADS]);
   const gzip = (results.sizes.ours.infer ?? results.sizes.ours.index).gzip;
   const painted = results.demoLoad.painted.median;
 
@@ -186,12 +187,38 @@ function goalSection(results) {
       goal(`same MSE as tfjs-wasm (within ${MSE_TOLERANCE * 100}%)`,
         `${(mseGap * 100).toFixed(2)}% (largest gap)`, mseGap <= MSE_TOLERANCE),
       goal('one digit < 25 µs', `${oneDigit.toFixed(1)} µs`, oneDigit < 25),
-      goal('batch of 1,000 ≥ 2× tfjs-wasm', batchMeasured, Math.max(batchRatio, intoRatio) >= 2),
+      goal('batch of 1,000 ≥ 2× tfjs-wasm at its best', batch.measured, batch.met),
       goal('download < 80 KB gzipped', kilobytes(gzip), gzip < 80 * 1024),
       goal('page load to first reconstruction < 1 s', `${painted.toFixed(0)} ms`,
         painted < 1000),
     ],
   };
+}
+
+/**
+ * The batch goal: ours at its best (into a kept array, on one thread and
+ * across workers) against TensorFlow.js at its best (one thread, or its
+ * threads on a cross-origin-isolated page, where measured). Each comparison
+ * is shown; the goal is met where ours at its best is twice theirs at theirs.
+ */
+function batchGoal(ours, oneThread, threads) {
+  const best = (...spreads) => Math.max(...spreads.map((value) => value?.median ?? 0));
+  const theirs = best(oneThread.batch, threads?.batch);
+  const x = (a, b) => `${(a / b).toFixed(2)}×`;
+  const pair = (kept, fresh, against) => `${x(kept.median, against)} into a kept array, ` +
+    `${x(fresh.median, against)} into a fresh one`;
+  const parts = [`one thread each: ${pair(ours.batchInto ?? ours.batch, ours.batch, oneThread.batch.median)}`];
+  if (ours.batchPoolInto) {
+    const pool = [ours.batchPoolInto, ours.batchPool];
+    parts.push(`${ours.poolWorkers} workers against one thread (a page that is not cross-origin ` +
+      `isolated: TensorFlow.js has no threads there): ${pair(...pool, oneThread.batch.median)}`);
+    if (threads?.batch) {
+      parts.push(`${ours.poolWorkers} workers against ${threads.threadsUsed} threads ` +
+        `(an isolated page): ${pair(...pool, threads.batch.median)}`);
+    }
+  }
+  const ourBest = best(ours.batch, ours.batchInto, ours.batchPool, ours.batchPoolInto);
+  return { measured: parts.join('; '), met: ourBest >= 2 * theirs };
 }
 
 /** Largest relative gap between our MSE (Chromium) and tfjs-wasm's, over kinds and epochs. */
@@ -247,6 +274,7 @@ function noteLines(results) {
     "TensorFlow.js starts from our model's initial weights and takes the batches in our " +
       `trainer's order (replay checked: largest loss gap ${orderGap}). ` +
       `tfjs-wasm: SIMD ${wasm.simd}, threads ${wasm.threads}.`,
+    ...threadsNote(systems[TFJS_THREADS], systems['ours-infer-chromium'] ?? systems[OURS]),
     `Ours loads its relaxed-SIMD build (fused multiply-adds in training's matrix products) ` +
       `where the runtime has relaxed SIMD: in Chromium ${buildName(systems[OURS])}, ` +
       `in Node ${buildName(systems['ours-node'])}.`,
@@ -258,6 +286,23 @@ function noteLines(results) {
     'Ratios are speed ratios (above 1: ours faster), MSE ratios plain.',
     `The demo page fetched from pkg/: ${results.demoLoad.runs[0].packageFiles.join(', ')}.`,
   ];
+}
+
+/** How TensorFlow.js was given threads, and ours workers. */
+function threadsNote(threads, ours) {
+  const lines = [];
+  if (threads) {
+    lines.push(`tfjs-wasm threads: its threaded SIMD module with ${threads.threadsUsed} ` +
+      'threads, on a cross-origin-isolated page (COOP and COEP headers), which its threads ' +
+      'need. Its pool holds half the cores the page reports, at most 4, so the page is told ' +
+      'of twice the cores: without that, on 2 cores, it runs one thread.');
+  }
+  if (ours?.poolWorkers) {
+    lines.push(`Across workers: an InferencePool of ${ours.poolWorkers} module workers (one ` +
+      "per core the page reports, at most 4), each with the inference build; it needs no " +
+      'isolation. The page copies each share of the batch in and its result out.');
+  }
+  return lines;
 }
 
 /** Which of our two wasm builds a system ran. */

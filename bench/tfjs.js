@@ -45,8 +45,10 @@ export function tfjsRunner(tf, images, initial) {
       const thousand = images.subarray(0, 1000 * INPUT_SIZE);
       return median(throughputs(() => reconstructOnce(tf, model, thousand), 1000, repeats));
     }),
-    // TensorFlow.js reads a result only into a fresh array (`dataSync`).
+    // TensorFlow.js reads a result only into a fresh array (`dataSync`), and
+    // spreads a batch over cores only with its threads (tfjs-wasm-threads).
     batchInto: () => null,
+    batchPool: () => null,
     batchHalves: (repeats) => withModel(tf, initial('undercomplete'), (model) => {
       const thousand = images.subarray(0, 1000 * INPUT_SIZE);
       const codes = layerOnce(tf, thousand, model.encoderWeight, model.encoderBias);

@@ -215,6 +215,18 @@ export function throughputs(call, examples, repeats) {
   });
 }
 
+/** `throughputs` of a call that returns a promise, each call timed until it settles. */
+export async function throughputsAsync(call, examples, repeats) {
+  await call();
+  const rates = [];
+  for (let i = 0; i < repeats; i += 1) {
+    const start = performance.now();
+    await call();
+    rates.push(examples / ((performance.now() - start) / 1000));
+  }
+  return rates;
+}
+
 /** The middle value, or the mean of the two middle values for an even count. */
 export function median(values) {
   const sorted = [...values].sort((a, b) => a - b);

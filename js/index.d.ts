@@ -418,3 +418,10 @@ export class TrainingWorker {
   /** Ends the worker; a running job rejects. */
   terminate(): void;
 }
+
+/**
+ * A trained model in several Web Workers, each large batch split among them
+ * (pool.d.ts; also `autoencoder-lab/pool`, which loads no more than it needs).
+ */
+export { InferencePool } from './pool.js';
+export type { InferencePoolOptions } from './pool.js';

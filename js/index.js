@@ -7,6 +7,7 @@ import { guarded, initOnce, readBytes } from './load.js';
 import { hasRelaxedSimd } from './relaxed.js';
 
 export { TrainingWorker } from './training-worker.js';
+export { InferencePool } from './pool.js';
 
 /**
  * Whether `init()` loads the build with relaxed SIMD (fused multiply-adds in

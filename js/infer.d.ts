@@ -2,7 +2,9 @@
  * autoencoder-lab/infer: the inference-only build (about 73 KB gzipped, a
  * quarter of the full package's download). It loads model files written by the full package, the
  * command line or PyTorch, and runs them; it cannot train. Every failure
- * throws an `Error` whose message names the problem.
+ * throws an `Error` whose message names the problem. For a large batch on
+ * every core, `InferencePool` from `autoencoder-lab/pool` runs this build in
+ * Web Workers.
  */
 
 export type { Corruption, ModelConfig } from './index.js';

@@ -30,7 +30,7 @@ function resolve(root, folders, urlPath) {
   return join(root, path);
 }
 
-async function respond(root, folders, request, response) {
+async function respond(root, folders, headers, request, response) {
   if (request.url === '/' || request.url === '') {
     response.writeHead(302, { location: '/www/' }).end();
     return;
@@ -43,21 +43,25 @@ async function respond(root, folders, request, response) {
     return;
   }
   const type = TYPES[extname(file)] ?? 'application/octet-stream';
-  response.writeHead(200, { 'content-type': type, 'cache-control': 'no-cache' }).end(body);
+  response.writeHead(200, { 'content-type': type, 'cache-control': 'no-cache', ...headers })
+    .end(body);
 }
 
 /**
  * Starts the server; resolves with it and its base URL once it listens.
- * @param {{ port?: number, root?: string, folders?: string[] }} [options] `folders`:
- *   what is served, relative to `root` (default the demo's `www` and `pkg`)
+ * @param {{ port?: number, root?: string, folders?: string[],
+ *   headers?: Record<string, string> }} [options] `folders`: what is served,
+ *   relative to `root` (default the demo's `www` and `pkg`); `headers`: sent
+ *   with every file
  */
 export function startServer({
   port = 0,
   root = fileURLToPath(new URL('..', import.meta.url)),
   folders = ['www', 'pkg'],
+  headers = {},
 } = {}) {
   const server = createServer((request, response) => {
-    respond(root, folders, request, response).catch(() => {
+    respond(root, folders, headers, request, response).catch(() => {
       if (!response.headersSent) response.writeHead(500).end('server error');
     });
   });

@@ -210,9 +210,11 @@ function packageManifest() {
     exports: {
       '.': { types: './index.d.ts', default: './index.js' },
       './infer': { types: './infer.d.ts', default: './infer.js' },
+      './pool': { types: './pool.d.ts', default: './pool.js' },
       './widgets': { types: './widgets.d.ts', default: './widgets.js' },
       './widgets.js': './widgets.js',
       './worker.js': './worker.js',
+      './pool-worker.js': './pool-worker.js',
       './digits.bin': './digits.bin',
       './autoencoder_lab_bg.wasm': './autoencoder_lab_bg.wasm',
       './autoencoder_lab_relaxed_bg.wasm': './autoencoder_lab_relaxed_bg.wasm',

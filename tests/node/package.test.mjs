@@ -33,7 +33,7 @@ const again = reloaded.reconstruct(digit);
 const bits = (values) => [...new Uint32Array(values.buffer, values.byteOffset, values.length)];
 
 // What a bundler resolves through the exports map (the widgets need a DOM to run).
-const resolved = ['autoencoder-lab/widgets', 'autoencoder-lab/infer']
+const resolved = ['autoencoder-lab/widgets', 'autoencoder-lab/infer', 'autoencoder-lab/pool']
   .map((name) => import.meta.resolve(name).split('/node_modules/')[1]);
 
 console.log(JSON.stringify({
@@ -66,7 +66,7 @@ test('the tarball holds the code, types, workers, wasm and digits', () => {
   assert.equal(packed.name, 'autoencoder-lab');
   const files = new Set(packed.files.map((file) => file.path));
   for (const file of ['package.json', 'index.js', 'index.d.ts', 'worker.js',
-    'training-worker.js', 'autoencoder_lab.js', 'autoencoder_lab_bg.wasm',
+    'training-worker.js', 'pool.js', 'pool.d.ts', 'pool-worker.js', 'autoencoder_lab.js', 'autoencoder_lab_bg.wasm',
     'autoencoder_lab_relaxed_bg.wasm', 'digits.bin',
     'widgets.js', 'widgets.d.ts', 'widgets/model.js', 'models/sparse.safetensors',
     'models/image-label.safetensors']) {
@@ -80,17 +80,19 @@ test('the tarball holds the code, types, workers, wasm and digits', () => {
 test('the type declarations declare every export, and nothing more', () => {
   const types = readFileSync(
     join(project, 'node_modules', 'autoencoder-lab', 'index.d.ts'), 'utf8');
-  const declared = [...types.matchAll(/^export (?:declare )?(?:function|class|const) (\w+)/gm)]
-    .map((match) => match[1]);
+  const declared = [
+    ...types.matchAll(/^export (?:declare )?(?:function|class|const) (\w+)/gm),
+    ...types.matchAll(/^export \{ (\w+) \} from/gm),
+  ].map((match) => match[1]);
   assert.deepEqual([...new Set(declared)].sort(), results.exports);
   for (const name of ['init', 'loadDigits', 'presetConfig', 'Autoencoder', 'Trainer']) {
     assert.ok(results.exports.includes(name), `${name} is not exported`);
   }
 });
 
-test('the widgets and the inference build resolve by their package names', () => {
+test('the widgets, the inference build and the pool resolve by their package names', () => {
   assert.deepEqual(results.resolved,
-    ['autoencoder-lab/widgets.js', 'autoencoder-lab/infer.js']);
+    ['autoencoder-lab/widgets.js', 'autoencoder-lab/infer.js', 'autoencoder-lab/pool.js']);
   const manifest = JSON.parse(readFileSync(
     join(project, 'node_modules', 'autoencoder-lab', 'package.json'), 'utf8'));
   // A bundler keeps `import 'autoencoder-lab/widgets'`: it defines the elements.

@@ -1,0 +1,226 @@
+// InferencePool from the packed npm package, in Chromium: a batch split across
+// workers must give the model's own bits for every row, and every failure must
+// reject with the model's own words, never hang, and leave `out` untouched.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { chromium } from 'playwright-core';
+
+import { CHROMIUM_OPTIONS } from '../../scripts/chromium.mjs';
+import { startServer } from '../../scripts/serve.mjs';
+import { installPackedPackage } from '../packed.mjs';
+
+let installed;
+let server;
+let base;
+let context;
+let profile;
+
+before(async () => {
+  installed = installPackedPackage('autoencoder-lab-pool-');
+  await writeFile(join(installed.project, 'pool.html'),
+    '<!doctype html>\n<meta charset="utf-8">\n<link rel="icon" href="data:,">\n');
+  ({ server, url: base } = await startServer({
+    root: installed.project, folders: ['node_modules', 'pool.html'],
+  }));
+  profile = await mkdtemp(join(tmpdir(), 'autoencoder-lab-pool-browser-'));
+  context = await chromium.launchPersistentContext(profile, CHROMIUM_OPTIONS);
+  context.setDefaultTimeout(60_000);
+});
+
+after(async () => {
+  await context?.close();
+  server?.closeAllConnections();
+  server?.close();
+  if (profile) await rm(profile, { recursive: true, force: true });
+  installed?.remove();
+});
+
+/**
+ * Opens the empty page and runs `body` in it; errors the page logs fail the
+ * test, but for those `expected` matches.
+ */
+async function inPage(body, arg, expected = /^$/) {
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !expected.test(message.text())) errors.push(message.text());
+  });
+  try {
+    await page.goto(`${base}/pool.html`);
+    const result = await page.evaluate(body, arg);
+    assert.deepEqual(errors, []);
+    return result;
+  } finally {
+    await page.close();
+  }
+}
+
+test('a batch split across workers gives every row the bits of the model itself', async () => {
+  const outcome = await inPage(async () => {
+    const lab = await import('./node_modules/autoencoder-lab/index.js');
+    const { InferencePool } = await import('./node_modules/autoencoder-lab/pool.js');
+    await lab.init();
+    const digits = await lab.loadDigits();
+    const bytes = new Uint8Array(await (await fetch(
+      './node_modules/autoencoder-lab/models/undercomplete.safetensors')).arrayBuffer());
+    const model = lab.Autoencoder.fromBytes(bytes);
+    const bits = (values) => new Uint32Array(values.buffer, values.byteOffset, values.length);
+    const same = (a, b) => {
+      const [left, right] = [bits(a), bits(b)];
+      return left.length === right.length && left.every((v, i) => v === right[i]);
+    };
+
+    const report = { sameClass: lab.InferencePool === InferencePool, checks: [] };
+    for (const workers of [2, 3]) {
+      const pool = await InferencePool.create(bytes, { workers });
+      report.sizes = [pool.workers, pool.inputSize, pool.codeSize, pool.isEncoderOnly];
+      // 1 and 127 rows go to one worker; 128 to two; 1,000 to every worker.
+      for (const rows of [1, 127, 128, 1000]) {
+        const x = digits.images('test').slice(0, rows * 784);
+        const code = model.encode(x);
+        const reconstruction = model.reconstruct(x);
+        const decoded = model.decode(code);
+        const into = new Float32Array(rows * 784).fill(-1);
+        await pool.reconstructInto(x, into);
+        const codeInto = new Float32Array(rows * pool.codeSize);
+        await pool.encodeInto(x, codeInto);
+        const decodedInto = new Float32Array(rows * 784);
+        await pool.decodeInto(code, decodedInto);
+        // Calls in flight together, and `out` the input itself.
+        const overwritten = x.slice();
+        const [a, b] = await Promise.all([pool.encode(x), pool.reconstruct(x),
+          pool.reconstructInto(overwritten, overwritten)]);
+        report.checks.push({
+          workers, rows,
+          encode: same(a, code) && same(codeInto, code),
+          decode: same(await pool.decode(code), decoded) && same(decodedInto, decoded),
+          reconstruct: same(b, reconstruction) && same(into, reconstruction)
+            && same(overwritten, reconstruction),
+          // Not a trivial agreement: the reconstruction is not the input.
+          changed: !same(reconstruction, x),
+        });
+      }
+      pool.terminate();
+    }
+    return report;
+  });
+  assert.equal(outcome.sameClass, true);
+  assert.deepEqual(outcome.sizes, [3, 784, 32, false]);
+  assert.equal(outcome.checks.length, 8);
+  for (const check of outcome.checks) {
+    assert.deepEqual(check, { ...check, encode: true, decode: true, reconstruct: true, changed: true },
+      JSON.stringify(check));
+  }
+});
+
+test('every failure rejects with the model\'s own words and leaves `out` as it was', async () => {
+  const outcome = await inPage(async () => {
+    const lab = await import('./node_modules/autoencoder-lab/index.js');
+    const { InferencePool } = lab;
+    await lab.init();
+    const bytes = new Uint8Array(await (await fetch(
+      './node_modules/autoencoder-lab/models/undercomplete.safetensors')).arrayBuffer());
+    const model = lab.Autoencoder.fromBytes(bytes);
+    const message = (call) => {
+      try {
+        call();
+        return 'no error';
+      } catch (error) {
+        return error.message;
+      }
+    };
+    const rejection = (promise) => Promise.race([
+      promise.then(() => 'no error', (error) => error.message),
+      new Promise((resolve) => setTimeout(() => resolve('still pending after 10 s'), 10_000)),
+    ]);
+
+    const pool = await InferencePool.create(bytes, { workers: 2 });
+    const x = new Float32Array(1000 * 784).fill(0.5);
+    x[700 * 784 + 3] = NaN; // in the second worker's share
+    const out = new Float32Array(1000 * 784).fill(7);
+    const cases = {
+      nan: [await rejection(pool.reconstructInto(x, out)),
+        message(() => model.reconstruct(x)).replace('Autoencoder.reconstruct', 'InferencePool.reconstructInto')],
+      nanEncode: [await rejection(pool.encode(x)),
+        message(() => model.encode(x)).replace('Autoencoder.encode', 'InferencePool.encode')],
+      length: [await rejection(pool.reconstruct(new Float32Array(785))),
+        message(() => model.reconstruct(new Float32Array(785))).replace('Autoencoder', 'InferencePool')],
+      empty: [await rejection(pool.decode(new Float32Array(0))),
+        message(() => model.decode(new Float32Array(0))).replace('Autoencoder', 'InferencePool')],
+    };
+    const outUntouched = out.every((v) => v === 7);
+    const encoder = await InferencePool.create(model.encoderOnly().toBytes(), { workers: 2 });
+    const refused = {
+      out: await rejection(pool.reconstructInto(new Float32Array(784 * 200), new Float32Array(784))),
+      outKind: await rejection(pool.encodeInto(new Float32Array(784), [0])),
+      input: await rejection(pool.reconstruct([0.5])),
+      encoderOnly: [await rejection(encoder.decode(new Float32Array(32 * 200))),
+        message(() => model.encoderOnly().decode(new Float32Array(32)))
+          .replace('Autoencoder', 'InferencePool')],
+      bytes: [await rejection(InferencePool.create(bytes.slice(0, 100))),
+        message(() => lab.Autoencoder.fromBytes(bytes.slice(0, 100)))],
+      workers: await Promise.all([0, 17, 2.5, '2'].map((workers) => {
+        return rejection(InferencePool.create(bytes, { workers }));
+      })),
+    };
+    encoder.terminate();
+    refused.constructed = message(() => new InferencePool());
+
+    // A call in flight when the pool ends, and a call after.
+    const flying = rejection(pool.reconstruct(new Float32Array(1000 * 784)));
+    pool.terminate();
+    const ended = [await flying, await rejection(pool.encode(new Float32Array(784)))];
+    return { cases, outUntouched, refused, ended };
+  });
+
+  for (const [name, [got, expected]] of Object.entries(outcome.cases)) {
+    assert.equal(got, expected, name);
+  }
+  assert.match(outcome.cases.nan[0], /^InferencePool\.reconstructInto: input value at index 548803 is NaN/);
+  assert.equal(outcome.outUntouched, true);
+  const { refused } = outcome;
+  assert.equal(refused.out, 'InferencePool.reconstructInto: `out` must hold 156800 values for '
+    + 'this input, got 784');
+  assert.equal(refused.outKind, 'InferencePool.encodeInto: `out` must be a Float32Array, got Array');
+  assert.equal(refused.input, 'InferencePool.reconstruct: `x` must be a Float32Array, got Array');
+  assert.equal(refused.encoderOnly[0], refused.encoderOnly[1]);
+  assert.match(refused.encoderOnly[0], /^InferencePool\.decode: this model is an exported encoder/);
+  assert.equal(refused.bytes[0], `InferencePool.create: ${refused.bytes[1]}`);
+  assert.match(refused.bytes[0], /^InferencePool\.create: cannot read model file: /);
+  assert.deepEqual(refused.workers, [0, 17, 2.5, "'2'"].map((shown) => {
+    return `InferencePool.create: \`workers\` must be a whole number from 1 to 16, got ${shown}`;
+  }));
+  assert.equal(refused.constructed,
+    'new InferencePool: make one with `await InferencePool.create(modelBytes)`');
+  assert.deepEqual(outcome.ended, [
+    'InferencePool.reconstruct: this InferencePool was terminated',
+    'InferencePool.encode: this InferencePool was terminated',
+  ]);
+});
+
+test('a pool whose worker script cannot load rejects at once, never hangs', async () => {
+  const outcome = await inPage(async () => {
+    const { InferencePool } = await import('./node_modules/autoencoder-lab/pool.js');
+    return Promise.race([
+      InferencePool.create(new Uint8Array(8), { workerUrl: 'missing-worker.js' })
+        .then(() => 'no error', (error) => error.message),
+      new Promise((resolve) => setTimeout(() => resolve('still pending after 10 s'), 10_000)),
+    ]);
+  }, undefined, /status of 404/);
+  assert.match(outcome, /^InferencePool\.create: a worker could not start/);
+});
+
+test('in Node, where there are no Web Workers, create says what to use instead', async () => {
+  const { InferencePool } = await import(
+    join(installed.project, 'node_modules', 'autoencoder-lab', 'pool.js'));
+  await assert.rejects(InferencePool.create(new Uint8Array(8)), {
+    message: 'InferencePool.create: needs Web Workers (a page or a worker); in Node, '
+      + 'call the model itself',
+  });
+});
