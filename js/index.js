@@ -3,7 +3,7 @@
 // Rust core; `index.d.ts` documents each of them.
 
 import initWasm, * as glue from './autoencoder_lab.js';
-import { guarded, initOnce, readBytes } from './load.js';
+import { guarded, initOnce, readBytes, unreadable } from './load.js';
 import { hasRelaxedSimd } from './relaxed.js';
 
 export { TrainingWorker } from './training-worker.js';
@@ -54,6 +54,9 @@ export const readIdxLabels = guarded(glue.readIdxLabels, init);
  */
 export async function loadDigits(source) {
   await init();
-  const bytes = await readBytes(source ?? new URL('./digits.bin', import.meta.url));
+  const where = source ?? new URL('./digits.bin', import.meta.url);
+  const bytes = await readBytes(where).catch((error) => {
+    throw new Error(`loadDigits: could not read ${where} (${unreadable(error)})`, { cause: error });
+  });
   return new Digits(bytes);
 }

@@ -19,9 +19,23 @@ export async function readBytes(source) {
   }
   const response = await fetch(source);
   if (!response.ok) {
-    throw new Error(`could not load ${source}: HTTP ${response.status}`);
+    const error = new Error(`could not load ${source}: HTTP ${response.status}`);
+    error.status = response.status;
+    throw error;
   }
   return new Uint8Array(await response.arrayBuffer());
+}
+
+/** Why a file could not be read, in words: Node's codes for the usual cases, else its message. */
+export function unreadable(error) {
+  const reasons = {
+    ENOENT: 'no such file',
+    EISDIR: 'a folder, not a file',
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+  };
+  if (error?.status) return `HTTP ${error.status}`;
+  return reasons[error?.code] ?? error?.message ?? String(error);
 }
 
 /**
@@ -43,7 +57,7 @@ export function initOnce(initWasm, defaultUrl) {
     })().catch((error) => {
       loading = null;
       const from = typeof source === 'string' || source instanceof URL ? ` from ${source}` : '';
-      throw new Error(`init: could not load the wasm module${from} (${error.message})`, { cause: error });
+      throw new Error(`init: could not load the wasm module${from} (${unreadable(error)})`, { cause: error });
     });
     return loading;
   };

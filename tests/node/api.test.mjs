@@ -1130,6 +1130,11 @@ describe('the digits', () => {
       const path = join(folder, 'digits.bin');
       writeFileSync(path, bytes.subarray(0, bytes.length - 784));
       await assertRejects(() => loadDigits(pathToFileURL(path)), /truncated/);
+      // Missing, or a folder: the call and the path, in words.
+      await assertRejects(() => loadDigits(join(folder, 'none.bin')),
+        new RegExp(`^loadDigits: could not read ${join(folder, 'none.bin')} \\(no such file\\)$`));
+      await assertRejects(() => loadDigits(folder),
+        new RegExp(`^loadDigits: could not read ${folder} \\(a folder, not a file\\)$`));
       // A path given as a string is relative to the working directory.
       writeFileSync(path, bytes);
       const copy = await loadDigits(relative(process.cwd(), path));
@@ -1201,7 +1206,7 @@ describe('live wasm objects', () => {
     assert.equal(run.status, 0, run.stderr);
     const [bytes, missing, fine] = run.stdout.trim().split('\n');
     assert.match(bytes, /^Error: init: could not load the wasm module \(.*\)$/);
-    assert.match(missing, /^Error: init: could not load the wasm module from no-such.wasm \(ENOENT/);
+    assert.equal(missing, 'Error: init: could not load the wasm module from no-such.wasm (no such file)');
     assert.equal(fine, 'loaded');
   });
 
