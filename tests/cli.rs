@@ -286,6 +286,32 @@ fn trains_on_gzip_idx_files_and_continues_from_a_model_file() {
     assert_eq!(b.config(), a.config());
     assert_ne!(b.layers(), a.layers());
     assert_eq!(b.code_size(), 8);
+
+    // The file decides the model: a model option beside --from is refused,
+    // where it used to be ignored without a word.
+    for option in [
+        ["--kind", "sparse"],
+        ["--code-size", "16"],
+        ["--noise", "masking"],
+    ] {
+        let output = aelab(&[
+            "train",
+            "--images",
+            text(&images),
+            "--from",
+            text(&first),
+            option[0],
+            option[1],
+            "--out",
+            text(&second),
+        ]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{option:?} was accepted");
+        assert!(
+            stderr.contains("cannot be used with") && stderr.contains(option[0]),
+            "{option:?}: {stderr}"
+        );
+    }
     std::fs::remove_dir_all(dir).ok();
 }
 

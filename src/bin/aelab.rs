@@ -96,9 +96,12 @@ struct TrainArgs {
     /// zero, so the model learns to rebuild a missing one (with --pairing; default 0.5)
     #[arg(long, value_name = "P")]
     modality_dropout: Option<f64>,
-    /// Start from this model file: its architecture and objective are kept, and the model
-    /// options above (--kind to --modality-dropout) are ignored
-    #[arg(long, value_name = "FILE")]
+    /// Start from this model file: its architecture and objective are kept, so the model
+    /// options above (--kind to --modality-dropout) cannot be given with it
+    #[arg(long, value_name = "FILE", conflicts_with_all = [
+        "kind", "code_size", "hidden", "activation", "init", "loss", "weight", "target", "l1",
+        "contraction", "noise", "noise_level", "pairing", "modality_dropout",
+    ])]
     from: Option<PathBuf>,
     /// Optimiser
     #[arg(long, value_enum, default_value = "adam")]
