@@ -14,6 +14,7 @@
  *                                           reconstruction is written over x, other
  *                                           results into a new array)
  * Messages out:
+ *   { type: 'started' }                     as soon as the script runs
  *   { type: 'loaded', inputSize, codeSize, isEncoderOnly }
  *   { type: 'done', id, x, result }         x and the result go back (buffers
  *                                           transferred), for the pool to reuse
@@ -27,6 +28,7 @@ self.addEventListener('message', ({ data }) => {
   if (data?.type === 'load') load(data);
   else if (data?.type === 'run') runShare(data);
 });
+self.postMessage({ type: 'started' });
 
 async function load({ wasm, bytes }) {
   try {

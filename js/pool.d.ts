@@ -9,17 +9,25 @@ export interface InferencePoolOptions {
   workers?: number;
   /** Where `pool-worker.js` is; by default beside `pool.js`. */
   workerUrl?: string | URL;
-  /** Where the inference build's `.wasm` is, or its bytes; by default beside the package. */
+  /**
+   * Where the inference build's `.wasm` is (a relative URL is read against the
+   * page's), or its bytes; by default `autoencoder_lab_infer_bg.wasm` beside
+   * the package's files.
+   */
   wasm?: string | URL | ArrayBuffer | ArrayBufferView;
 }
 
 /**
  * A trained model in Web Workers. Each row's result has the same bits as
  * `Autoencoder.reconstruct` (either build) gives it. A batch under 128 rows
- * goes to one worker: the messages would cost more than the split saves.
+ * goes to one worker: each call costs a message to a worker and back (tens of
+ * µs), so give it whole batches, not one row per call. The input is copied
+ * when the call is made: changing it afterwards changes nothing.
  * Every failure rejects with an `Error` whose message names the call, as the
  * model's own would (`InferencePool.reconstruct: input value at index 7 is
- * NaN or infinite`).
+ * NaN or infinite`). The pool keeps the buffers of its last shares for the
+ * next ones (about twice the largest batch) until `terminate()`, which every
+ * pool needs once it is no longer used: its workers live until then.
  */
 export class InferencePool {
   private constructor();

@@ -10,6 +10,14 @@
 /** Fewest rows a worker is given: below that, a message costs more than the rows. */
 const SHARE_ROWS = 64;
 const MOST_WORKERS = 16;
+/** How long a new worker may take to run its script and say so, in ms. */
+const START_TIMEOUT = 30_000;
+
+// The typed arrays' own getters: they read an array of another realm (an
+// iframe's) and cannot be shadowed by a property set on the array.
+const TYPED = Object.getPrototypeOf(Uint8Array.prototype);
+const [typeOf, lengthOf, bufferOf] = [Symbol.toStringTag, 'length', 'buffer']
+  .map((key) => Object.getOwnPropertyDescriptor(TYPED, key).get);
 
 /** Runs one model's `encode`, `decode` and `reconstruct` across Web Workers. */
 export class InferencePool {
@@ -18,22 +26,18 @@ export class InferencePool {
   #workers;
   /** `{ inputSize, codeSize, isEncoderOnly }`, as the workers' model has them. */
   #sizes;
-  #next = 0;
   #calls = 0;
-  /** Each share in flight, by id: `{ fail }`. */
+  /** Each share in flight, by id: `{ resolve, reject }`. */
   #pending = new Map();
   /** ArrayBuffers that came back from the workers, for the next shares. */
   #spares = [];
+  #next = 0;
   #stopped = null;
 
   /**
    * Starts the workers and loads the model in each.
    * @param {Uint8Array | ArrayBuffer} modelBytes a model file (as `toBytes` writes)
-   * @param {{ workers?: number, workerUrl?: string | URL,
-   *   wasm?: string | URL | ArrayBuffer | ArrayBufferView }} [options]
-   *   `workers`: 1 to 16, by default the cores the browser reports, at most 4;
-   *   `workerUrl`: where pool-worker.js is; `wasm`: where the inference build's
-   *   `.wasm` is, or its bytes (by default beside the package)
+   * @param {import('./pool.d.ts').InferencePoolOptions} [options]
    * @returns {Promise<InferencePool>}
    */
   static async create(modelBytes, options = {}) {
@@ -45,6 +49,9 @@ export class InferencePool {
     if (!(modelBytes instanceof Uint8Array || modelBytes instanceof ArrayBuffer)) {
       throw new Error(`${op}: \`modelBytes\` must be a Uint8Array, got ${shown(modelBytes)}`);
     }
+    if (detached(modelBytes)) {
+      throw new Error(`${op}: \`modelBytes\` was transferred elsewhere (detached): it holds no bytes`);
+    }
     if (options === null || typeof options !== 'object') {
       throw new Error(`${op}: \`options\` must be an object, got ${shown(options)}`);
     }
@@ -53,14 +60,18 @@ export class InferencePool {
       throw new Error(`${op}: \`workers\` must be a whole number from 1 to ${MOST_WORKERS}, `
         + `got ${shown(count)}`);
     }
-    const workerUrl = options.workerUrl ?? new URL('./pool-worker.js', import.meta.url);
-    // The file alone (copied out of a view): a view's whole buffer would go to every worker.
+    const wasm = wasmSource(op, options.wasm);
+    // The file alone, copied out of a view: a view's whole buffer would go to every worker.
     const file = new Uint8Array(modelBytes);
-    const wasm = options.wasm instanceof URL ? options.wasm.href : options.wasm ?? null;
 
     const workers = [];
     try {
-      for (let i = 0; i < count; i += 1) workers.push(new Worker(workerUrl, { type: 'module' }));
+      for (let i = 0; i < count; i += 1) {
+        // A literal `new URL(..., import.meta.url)` inside `new Worker`, as bundlers look for.
+        workers.push(options.workerUrl === undefined
+          ? new Worker(new URL('./pool-worker.js', import.meta.url), { type: 'module' })
+          : new Worker(options.workerUrl, { type: 'module' }));
+      }
       const sizes = await Promise.all(workers.map((worker) => loaded(worker, wasm, file)));
       return new InferencePool(InferencePool.#made, workers, sizes[0]);
     } catch (error) {
@@ -77,6 +88,8 @@ export class InferencePool {
     this.#workers = workers;
     this.#sizes = sizes;
     for (const worker of workers) {
+      // One listener per worker: each answer finds its share by id.
+      worker.addEventListener('message', ({ data }) => this.#answer(data));
       worker.addEventListener('error', (event) => {
         event.preventDefault();
         this.#stop(`a worker failed (${event.message || 'for no reason it gave'})`);
@@ -87,9 +100,9 @@ export class InferencePool {
     }
   }
 
-  /** How many workers hold the model. */
+  /** How many workers hold the model (none once terminated). */
   get workers() {
-    return this.#workers.length;
+    return this.#stopped ? 0 : this.#workers.length;
   }
 
   /** Values per row of an input, and of a code (as the model's). */
@@ -108,17 +121,17 @@ export class InferencePool {
 
   /** `[n, inputSize]` → `[n, codeSize]`, as `Autoencoder.encode`. */
   encode(x) {
-    return this.#run('encode', x, null);
+    return InferencePool.#call(this, 'encode', x, null, 'encode');
   }
 
   /** `[n, codeSize]` → `[n, inputSize]`, as `Autoencoder.decode`. */
   decode(code) {
-    return this.#run('decode', code, null);
+    return InferencePool.#call(this, 'decode', code, null, 'decode');
   }
 
   /** `decode(encode(x))`, as `Autoencoder.reconstruct`. */
   reconstruct(x) {
-    return this.#run('reconstruct', x, null);
+    return InferencePool.#call(this, 'reconstruct', x, null, 'reconstruct');
   }
 
   /**
@@ -127,78 +140,109 @@ export class InferencePool {
    * @returns {Promise<void>}
    */
   encodeInto(x, out) {
-    return this.#run('encode', x, out, 'encodeInto');
+    return InferencePool.#call(this, 'encode', x, out, 'encodeInto');
   }
 
   decodeInto(code, out) {
-    return this.#run('decode', code, out, 'decodeInto');
+    return InferencePool.#call(this, 'decode', code, out, 'decodeInto');
   }
 
   reconstructInto(x, out) {
-    return this.#run('reconstruct', x, out, 'reconstructInto');
+    return InferencePool.#call(this, 'reconstruct', x, out, 'reconstructInto');
   }
 
-  /** Ends the workers; calls in flight reject, and so does every later call. */
+  /**
+   * Ends the workers and lets go of the buffers kept for reuse; calls in
+   * flight reject, and so does every later call.
+   */
   terminate() {
+    if (!InferencePool.#isPool(this)) {
+      throw new Error(`InferencePool.terminate: ${notAPool(this, 'terminate')}`);
+    }
     this.#stop('this InferencePool was terminated');
+  }
+
+  static #isPool(value) {
+    return value !== null && typeof value === 'object' && #workers in value;
+  }
+
+  /** A method's call: a rejection, never a throw, for a `this` that is no pool. */
+  static #call(pool, op, x, out, name) {
+    if (!InferencePool.#isPool(pool)) {
+      return Promise.reject(new Error(`InferencePool.${name}: ${notAPool(pool, name)}`));
+    }
+    return pool.#run(op, x, out, name);
   }
 
   #stop(reason) {
     if (this.#stopped) return;
     this.#stopped = reason;
     this.#workers.forEach((worker) => worker.terminate());
-    for (const share of this.#pending.values()) share.fail(new Error(reason));
+    this.#spares = [];
+    for (const share of this.#pending.values()) share.reject(new Error(reason));
     this.#pending.clear();
   }
 
-  async #run(op, x, out, name = op) {
+  #answer(data) {
+    const share = this.#pending.get(data?.id);
+    if (!share) return;
+    this.#pending.delete(data.id);
+    if (data.type === 'done') share.resolve({ x: data.x, result: data.result });
+    else share.reject(new Error(data.message));
+  }
+
+  async #run(op, x, out, name) {
     const called = `InferencePool.${name}`;
     if (this.#stopped) throw new Error(`${called}: ${this.#stopped}`);
     const [inWidth, outWidth] = widths(op, this.inputSize, this.codeSize);
-    if (!(x instanceof Float32Array)) {
-      throw new Error(`${called}: \`${op === 'decode' ? 'code' : 'x'}\` must be a Float32Array, `
-        + `got ${shown(x)}`);
+    const input = op === 'decode' ? 'code' : 'x';
+    if (!isFloats(x)) throw new Error(`${called}: \`${input}\` must be a Float32Array, got ${shown(x)}`);
+    if (detached(x)) {
+      throw new Error(`${called}: \`${input}\` was transferred elsewhere (detached): it holds no values`);
     }
-    const rows = x.length / inWidth;
-    const whole = x.length > 0 && Number.isInteger(rows);
-    if (whole && out !== null) checkOut(called, out, rows * outWidth);
+    const length = lengthOf.call(x);
+    const rows = length / inWidth;
+    const whole = length > 0 && Number.isInteger(rows);
+    // The model's order of checks: a decoder first, then the input, then `out`.
+    const decodes = op !== 'encode';
+    if (whole && out !== null && !(decodes && this.isEncoderOnly)) {
+      checkOut(called, out, rows * outWidth);
+    }
 
-    // A batch the model refuses goes whole to one worker, so that its error
-    // names the value or length as in the batch given: the same checks, the
-    // same words as `Autoencoder`'s.
+    // A batch the model refuses for its length goes whole to one worker, for
+    // the model's own words about it.
     const shares = whole ? split(rows, this.#workers.length) : [[0, 0]];
     const first = this.#next;
     this.#next = (first + shares.length) % this.#workers.length;
-    const worker = (i) => this.#workers[(first + i) % this.#workers.length];
-    const pending = Promise.all(shares.map(([start, end], i) => {
+    const settled = await Promise.allSettled(shares.map(([start, end], i) => {
+      const worker = this.#workers[(first + i) % this.#workers.length];
       return whole
-        ? this.#send(worker(i), op, x.subarray(start * inWidth, end * inWidth), (end - start) * outWidth)
-        : this.#send(worker(i), op, x, null);
-    })).catch(async (error) => {
-      if (shares.length === 1 || this.#stopped) throw error;
-      // A share failed (a NaN in it, say): the whole batch again in one
-      // worker, for the error's index within the batch.
-      this.#recycle(await this.#send(worker(0), op, x, rows * outWidth));
-      throw error;
-    }).catch((error) => {
-      throw named(called, error);
+        ? this.#send(worker, op, x.subarray(start * inWidth, end * inWidth), (end - start) * outWidth)
+        : this.#send(worker, op, x, null);
+    }));
+    for (const outcome of settled) {
+      if (outcome.status === 'fulfilled') this.#recycle(outcome.value);
+    }
+    const failures = settled.flatMap((outcome, i) => {
+      return outcome.status === 'rejected' ? [{ error: outcome.reason, offset: shares[i][0] * inWidth }] : [];
     });
-    // A new array is made while the workers run: a fresh 3 MB costs
-    // Chromium about a millisecond, which this thread would otherwise idle.
-    const result = out ?? (whole ? new Float32Array(rows * outWidth) : null);
-    const parts = await pending;
-    shares.forEach(([start], i) => {
-      result.set(parts[i].result, start * outWidth);
-      this.#recycle(parts[i]);
-    });
-    return out === null ? result : undefined;
+    if (failures.length > 0) throw named(called, batchError(failures));
+
+    const parts = settled.map((outcome) => outcome.value.result);
+    try {
+      const result = out ?? new Float32Array(rows * outWidth);
+      shares.forEach(([start], i) => result.set(parts[i], start * outWidth));
+      return out === null ? result : undefined;
+    } catch (error) {
+      throw new Error(`${called}: \`out\` could not be written (${error.message})`, { cause: error });
+    }
   }
 
   /**
-   * Sends `values` (a copy in a spare buffer) to `worker`, with a spare
+   * Sends a copy of `values` (in a spare buffer) to `worker`, with a spare
    * buffer of `resultLength` for its result (none where `resultLength` is
    * null: the worker then makes its own). Resolves with the share's arrays
-   * `{ x, result }`, whose buffers are spares again once read.
+   * `{ x, result }`, whose buffers become spares again once read.
    */
   #send(worker, op, values, resultLength) {
     const id = ++this.#calls;
@@ -207,27 +251,15 @@ export class InferencePool {
     // A reconstruction has its input's shape: the worker writes it over `x`.
     const out = resultLength === null || op === 'reconstruct' ? null : this.#spare(resultLength);
     return new Promise((resolve, reject) => {
-      const listener = ({ data }) => {
-        if (data?.id !== id) return;
-        worker.removeEventListener('message', listener);
-        this.#pending.delete(id);
-        if (data.type === 'done') resolve({ x: data.x, result: data.result });
-        else reject(new Error(data.message));
-      };
-      const fail = (error) => {
-        worker.removeEventListener('message', listener);
-        reject(error);
-      };
-      this.#pending.set(id, { fail });
-      worker.addEventListener('message', listener);
+      this.#pending.set(id, { resolve, reject });
       worker.postMessage({ type: 'run', id, op, x, out }, out ? [x.buffer, out.buffer] : [x.buffer]);
     });
   }
 
   /**
    * A Float32Array of `length` values over the smallest spare buffer that
-   * holds them, or over a new one. New buffers are what a batch would
-   * otherwise pay most for: Chromium maps and zeroes fresh memory.
+   * holds them, or over a new one: new buffers are costly in Chromium, which
+   * maps and zeroes fresh memory.
    */
   #spare(length) {
     const bytes = length * Float32Array.BYTES_PER_ELEMENT;
@@ -240,34 +272,100 @@ export class InferencePool {
     return new Float32Array(buffer, 0, length);
   }
 
-  /** Keeps the buffers of a finished share as spares: the largest few, two per worker. */
+  /**
+   * Keeps the buffers of a finished share as spares: the largest, two per
+   * worker, so the pool holds about twice its largest batch until `terminate`.
+   */
   #recycle({ x, result }) {
+    if (this.#stopped) return;
     this.#spares.push(...new Set([x.buffer, result.buffer]));
     this.#spares.sort((a, b) => b.byteLength - a.byteLength);
     this.#spares.length = Math.min(this.#spares.length, 2 * this.#workers.length);
   }
 }
 
-/** Waits for a new worker to load the model; resolves with the model's sizes. */
+/**
+ * The error the model would give for the whole batch, from its shares'
+ * errors (`{ error, offset }`, `offset` the share's first value): a NaN's
+ * index counted from the batch's start, found in the earliest share that has
+ * one (the model checks every value before any sum); else the overflow in
+ * the earliest layer (the model runs the batch layer by layer); else the
+ * first error.
+ */
+function batchError(failures) {
+  for (const { error, offset } of failures) {
+    const found = /^(.*input value at index )(\d+)( .*)$/s.exec(error.message);
+    if (found) return new Error(`${found[1]}${Number(found[2]) + offset}${found[3]}`);
+  }
+  const layer = (failure) => Number(/overflowed in layer (\d+)/.exec(failure.error.message)?.[1]);
+  const overflows = failures.filter((failure) => layer(failure) > 0);
+  if (overflows.length > 0) return overflows.reduce((a, b) => (layer(b) < layer(a) ? b : a)).error;
+  return failures[0].error;
+}
+
+/**
+ * Waits for a new worker to run its script and load the model; resolves
+ * with the model's sizes. A worker that answers as no pool-worker.js
+ * would, or not at all, is refused.
+ */
 function loaded(worker, wasm, bytes) {
   return new Promise((resolve, reject) => {
-    worker.addEventListener('message', ({ data }) => {
-      if (data?.type === 'loaded') resolve(data);
-      else if (data?.type === 'error' && data.id === null) reject(new Error(data.message));
-    }, { once: true });
-    worker.addEventListener('error', (event) => {
+    const silent = setTimeout(() => {
+      fail(new Error(`a worker did not start within ${START_TIMEOUT / 1000} s (is its script pool-worker.js?)`));
+    }, START_TIMEOUT);
+    const onMessage = ({ data }) => {
+      if (data?.type === 'started') {
+        clearTimeout(silent);
+      } else if (data?.type === 'loaded') {
+        done();
+        resolve(data);
+      } else if (data?.type === 'error' && data.id === null) {
+        fail(new Error(data.message));
+      } else {
+        fail(new Error('a worker answered as no pool-worker.js would: is `workerUrl` that script?'));
+      }
+    };
+    const onError = (event) => {
       event.preventDefault();
-      reject(new Error(`a worker could not start (${event.message
-        || 'its script could not be loaded'})`));
-    }, { once: true });
+      fail(new Error(`a worker could not start (${event.message || 'its script could not be loaded'})`));
+    };
+    const done = () => {
+      clearTimeout(silent);
+      worker.removeEventListener('message', onMessage);
+      worker.removeEventListener('error', onError);
+    };
+    const fail = (error) => {
+      done();
+      reject(error);
+    };
+    worker.addEventListener('message', onMessage);
+    worker.addEventListener('error', onError);
     worker.postMessage({ type: 'load', wasm, bytes });
   });
+}
+
+/** The `wasm` option as a worker can use it: a string or URL resolved against the page, or bytes. */
+function wasmSource(op, wasm) {
+  if (wasm === undefined || wasm === null) return null;
+  if (typeof wasm === 'string' || wasm instanceof URL) {
+    try {
+      return new URL(wasm, globalThis.location?.href).href;
+    } catch {
+      throw new Error(`${op}: \`wasm\` is no URL: ${shown(wasm)}`);
+    }
+  }
+  return wasm;
 }
 
 /** `error` as thrown by the call `called`: the model's name for its call gives way to the pool's. */
 function named(called, error) {
   const message = error.message.replace(/^Autoencoder\.\w+: /, '');
   return new Error(`${called}: ${message}`, { cause: error });
+}
+
+function notAPool(value, name) {
+  return `called on ${shown(value)}, which is not an InferencePool (a method taken off its `
+    + `object? call it as pool.${name}(...))`;
 }
 
 function defaultWorkers() {
@@ -290,19 +388,34 @@ function split(rows, workers) {
   ]);
 }
 
+/** A Float32Array of this realm or another (an iframe's). */
+function isFloats(value) {
+  return ArrayBuffer.isView(value) && typeOf.call(value) === 'Float32Array';
+}
+
+/** Whether an array's buffer, or a buffer, was transferred away. */
+function detached(value) {
+  const buffer = value instanceof ArrayBuffer ? value : bufferOf.call(value);
+  return buffer.detached === true;
+}
+
 function checkOut(called, out, length) {
-  if (!(out instanceof Float32Array)) {
+  if (!isFloats(out)) {
     throw new Error(`${called}: \`out\` must be a Float32Array, got ${shown(out)}`);
   }
-  if (out.length !== length) {
+  if (detached(out)) {
+    throw new Error(`${called}: \`out\` was transferred elsewhere (detached): it holds no values`);
+  }
+  if (lengthOf.call(out) !== length) {
     throw new Error(`${called}: \`out\` must hold ${length} values for this input, `
-      + `got ${out.length}`);
+      + `got ${lengthOf.call(out)}`);
   }
 }
 
 /** A value as a message shows it: its kind, and the value itself where short. */
 function shown(value) {
   if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
   if (typeof value === 'string') return `'${value.slice(0, 40)}'`;
   if (typeof value !== 'object' && typeof value !== 'function') return String(value);
   return value.constructor?.name ?? 'an object';

@@ -218,6 +218,7 @@ function packageManifest() {
       './digits.bin': './digits.bin',
       './autoencoder_lab_bg.wasm': './autoencoder_lab_bg.wasm',
       './autoencoder_lab_relaxed_bg.wasm': './autoencoder_lab_relaxed_bg.wasm',
+      './autoencoder_lab_infer_bg.wasm': './autoencoder_lab_infer_bg.wasm',
     },
     files: packageFiles(),
     // Importing the widgets defines their custom elements.

@@ -125,3 +125,22 @@ export function canvasGrays(page, selector) {
     return Array.from({ length: width * height }, (_, i) => rgba[4 * i]);
   });
 }
+
+/**
+ * Serves `folders` of a project that installed the packed npm package (see
+ * tests/packed.mjs) on 127.0.0.1, and opens a fresh Chromium profile: what a
+ * user's own pages see. `close` ends the browser and the server.
+ */
+export async function servePackedProject(project, folders, timeout) {
+  const { server, url } = await startServer({ root: project, folders });
+  const profile = await mkdtemp(join(tmpdir(), 'autoencoder-lab-packed-browser-'));
+  const context = await chromium.launchPersistentContext(profile, CHROMIUM_OPTIONS);
+  context.setDefaultTimeout(timeout);
+  const close = async () => {
+    await context.close();
+    server.closeAllConnections();
+    server.close();
+    await rm(profile, { recursive: true, force: true });
+  };
+  return { base: url, context, close };
+}

@@ -4,39 +4,28 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { chromium } from 'playwright-core';
-
-import { CHROMIUM_OPTIONS } from '../../scripts/chromium.mjs';
-import { startServer } from '../../scripts/serve.mjs';
 import { installPackedPackage } from '../packed.mjs';
+import { servePackedProject } from './helpers.mjs';
 
 let installed;
-let server;
+let served;
 let base;
 let context;
-let profile;
 
 before(async () => {
   installed = installPackedPackage('autoencoder-lab-pool-');
   await writeFile(join(installed.project, 'pool.html'),
     '<!doctype html>\n<meta charset="utf-8">\n<link rel="icon" href="data:,">\n');
-  ({ server, url: base } = await startServer({
-    root: installed.project, folders: ['node_modules', 'pool.html'],
-  }));
-  profile = await mkdtemp(join(tmpdir(), 'autoencoder-lab-pool-browser-'));
-  context = await chromium.launchPersistentContext(profile, CHROMIUM_OPTIONS);
-  context.setDefaultTimeout(60_000);
+  served = await servePackedProject(installed.project,
+    ['node_modules', 'pool.html', 'chatty-worker.js'], 60_000);
+  ({ base, context } = served);
 });
 
 after(async () => {
-  await context?.close();
-  server?.closeAllConnections();
-  server?.close();
-  if (profile) await rm(profile, { recursive: true, force: true });
+  await served?.close();
   installed?.remove();
 });
 
@@ -108,8 +97,27 @@ test('a batch split across workers gives every row the bits of the model itself'
       }
       pool.terminate();
     }
+
+    // 2,000 one-row calls in flight at once, a relative `wasm` URL (read
+    // against the page), and an input whose own `length` lies.
+    const pool = await InferencePool.create(bytes.buffer, {
+      workers: 2, wasm: './node_modules/autoencoder-lab/autoencoder_lab_infer_bg.wasm',
+    });
+    const test = digits.images('test');
+    const rows = Array.from({ length: 2000 }, (_, i) => test.subarray(i * 784, (i + 1) * 784));
+    const codes = await Promise.all(rows.map((row) => pool.encode(row)));
+    const expected = model.encode(test);
+    report.manyCalls = codes.every((code, i) => same(code, expected.subarray(i * 32, (i + 1) * 32)));
+    const liar = test.slice(0, 200 * 784);
+    Object.defineProperty(liar, 'length', { value: 0 });
+    report.liar = same(await pool.encode(liar), expected.subarray(0, 200 * 32));
+    pool.terminate();
+    report.workersAfter = pool.workers;
     return report;
   });
+  assert.equal(outcome.manyCalls, true);
+  assert.equal(outcome.liar, true);
+  assert.equal(outcome.workersAfter, 0);
   assert.equal(outcome.sameClass, true);
   assert.deepEqual(outcome.sizes, [3, 784, 32, false]);
   assert.equal(outcome.checks.length, 8);
@@ -155,6 +163,21 @@ test('every failure rejects with the model\'s own words and leaves `out` as it w
         message(() => model.decode(new Float32Array(0))).replace('Autoencoder', 'InferencePool')],
     };
     const outUntouched = out.every((v) => v === 7);
+
+    // The error is of the input as it was when called, whatever happens to
+    // it after; with NaNs in both shares, the first one's index.
+    const changed = new Float32Array(1000 * 784).fill(0.5);
+    changed[900 * 784 + 1] = NaN;
+    changed[600 * 784 + 2] = Infinity;
+    const expectedChanged = message(() => model.encode(changed)).replace('Autoencoder', 'InferencePool');
+    const call = pool.encode(changed);
+    changed.fill(0);
+    cases.changedAfter = [await rejection(call), expectedChanged];
+    const twoShares = new Float32Array(1000 * 784).fill(0.5);
+    twoShares[100 * 784] = NaN;
+    twoShares[900 * 784] = NaN;
+    cases.twoShares = [await rejection(pool.reconstruct(twoShares)),
+      message(() => model.reconstruct(twoShares)).replace('Autoencoder', 'InferencePool')];
     const encoder = await InferencePool.create(model.encoderOnly().toBytes(), { workers: 2 });
     const refused = {
       out: await rejection(pool.reconstructInto(new Float32Array(784 * 200), new Float32Array(784))),
@@ -169,8 +192,18 @@ test('every failure rejects with the model\'s own words and leaves `out` as it w
         return rejection(InferencePool.create(bytes, { workers }));
       })),
     };
+    refused.encoderOut = await rejection(encoder.decodeInto(new Float32Array(32 * 200), new Float32Array(3)));
     encoder.terminate();
     refused.constructed = message(() => new InferencePool());
+    const { encode } = pool;
+    refused.offThePool = await rejection(encode(new Float32Array(784)));
+    const gone = new Float32Array(784);
+    structuredClone(gone.buffer, { transfer: [gone.buffer] });
+    refused.detached = await rejection(pool.encode(gone));
+    refused.detachedOut = await rejection(pool.encodeInto(new Float32Array(784), gone));
+    const goneBytes = bytes.slice();
+    structuredClone(goneBytes.buffer, { transfer: [goneBytes.buffer] });
+    refused.detachedBytes = await rejection(InferencePool.create(goneBytes));
 
     // A call in flight when the pool ends, and a call after.
     const flying = rejection(pool.reconstruct(new Float32Array(1000 * 784)));
@@ -196,6 +229,15 @@ test('every failure rejects with the model\'s own words and leaves `out` as it w
   assert.deepEqual(refused.workers, [0, 17, 2.5, "'2'"].map((shown) => {
     return `InferencePool.create: \`workers\` must be a whole number from 1 to 16, got ${shown}`;
   }));
+  assert.match(refused.encoderOut, /^InferencePool\.decodeInto: this model is an exported encoder/);
+  assert.equal(refused.offThePool, 'InferencePool.encode: called on undefined, which is not an '
+    + 'InferencePool (a method taken off its object? call it as pool.encode(...))');
+  assert.equal(refused.detached,
+    'InferencePool.encode: `x` was transferred elsewhere (detached): it holds no values');
+  assert.equal(refused.detachedOut,
+    'InferencePool.encodeInto: `out` was transferred elsewhere (detached): it holds no values');
+  assert.equal(refused.detachedBytes,
+    'InferencePool.create: `modelBytes` was transferred elsewhere (detached): it holds no bytes');
   assert.equal(refused.constructed,
     'new InferencePool: make one with `await InferencePool.create(modelBytes)`');
   assert.deepEqual(outcome.ended, [
@@ -214,6 +256,20 @@ test('a pool whose worker script cannot load rejects at once, never hangs', asyn
     ]);
   }, undefined, /status of 404/);
   assert.match(outcome, /^InferencePool\.create: a worker could not start/);
+});
+
+test('a worker script that is not pool-worker.js is refused at once', async () => {
+  await writeFile(join(installed.project, 'chatty-worker.js'), "self.postMessage({ type: 'hello' });\n");
+  const outcome = await inPage(async () => {
+    const { InferencePool } = await import('./node_modules/autoencoder-lab/pool.js');
+    return Promise.race([
+      InferencePool.create(new Uint8Array(8), { workerUrl: 'chatty-worker.js' })
+        .then(() => 'no error', (error) => error.message),
+      new Promise((resolve) => setTimeout(() => resolve('still pending after 10 s'), 10_000)),
+    ]);
+  });
+  assert.equal(outcome, 'InferencePool.create: a worker answered as no pool-worker.js would: '
+    + 'is `workerUrl` that script?');
 });
 
 test('in Node, where there are no Web Workers, create says what to use instead', async () => {

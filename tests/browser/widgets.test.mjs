@@ -5,22 +5,16 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { chromium } from 'playwright-core';
-
-import { CHROMIUM_OPTIONS } from '../../scripts/chromium.mjs';
-import { startServer } from '../../scripts/serve.mjs';
 import { installPackedPackage } from '../packed.mjs';
-import { ROOT } from './helpers.mjs';
+import { ROOT, servePackedProject } from './helpers.mjs';
 
 let installed;
-let server;
+let served;
 let base;
 let context;
-let profile;
 const pages = new Map();
 
 /** The ```html blocks of the README's widget section, by what they contain. */
@@ -43,19 +37,12 @@ before(async () => {
     pages.set(snippet, name);
     names.push(name);
   }
-  ({ server, url: base } = await startServer({
-    root: installed.project, folders: ['node_modules', ...names],
-  }));
-  profile = await mkdtemp(join(tmpdir(), 'autoencoder-lab-widgets-browser-'));
-  context = await chromium.launchPersistentContext(profile, CHROMIUM_OPTIONS);
-  context.setDefaultTimeout(30_000);
+  served = await servePackedProject(installed.project, ['node_modules', ...names], 30_000);
+  ({ base, context } = served);
 });
 
 after(async () => {
-  await context?.close();
-  server?.closeAllConnections();
-  server?.close();
-  if (profile) await rm(profile, { recursive: true, force: true });
+  await served?.close();
   installed?.remove();
 });
 
