@@ -184,6 +184,12 @@ export function guarded(exported, init, noConstructor) {
     });
     for (const i of floats) {
       const kind = copies[i] !== null && typeof copies[i] === 'object' && typeOf.call(copies[i]);
+      // Not an array at all: the glue would read null's length and fail with
+      // the engine's words, or take a number as no values and a string as its
+      // characters. (No parameter of ours that takes values is optional.)
+      if (!kind && !Array.isArray(copies[i])) {
+        throw new Error(`${what}: argument ${i + 1} must be a Float32Array (or an array of numbers), got ${shown(copies[i])}`);
+      }
       if (kind && kind !== 'Float32Array') {
         const pixels = kind.startsWith('Uint8') ? ' (canvas pixels go through inkFromRgba)' : '';
         throw new Error(`${what}: argument ${i + 1} is ${article(kind)} ${kind}, where a Float32Array of values belongs: the glue would convert it value by value${pixels}`);

@@ -988,6 +988,15 @@ describe('bad input throws an Error naming the problem', () => {
     }
     assertError(() => pairInputs('image-label', new Float32Array(2 * PIXELS), [3, null], true, true),
       /^pairInputs\(\): argument 3 holds null at index 1, where only numbers belong/);
+    // No array at all, where values belong: said so, in both builds.
+    for (const [value, shown] of [[null, 'null'], [undefined, 'undefined'], [5, '5'], ['x', "'x'"],
+      [{}, 'an Object']]) {
+      for (const [call, name] of [[() => model.encode(value), 'Autoencoder.encode'],
+        [() => small.decode(value), 'Autoencoder.decode']]) {
+        assertError(call, new RegExp(`^${name}: argument 1 must be a Float32Array \\(or an array `
+          + `of numbers\\), got ${escaped(shown)}$`));
+      }
+    }
     // So is a typed array of another kind: the glue would convert a canvas's
     // RGBA bytes into pixels of 0 to 255, a Float64Array into float32.
     const bytes = new Uint8Array(2 * model.inputSize).fill(255);
@@ -1183,8 +1192,9 @@ describe('live wasm objects', () => {
     const script = `const p = await import(${JSON.stringify(index)});
       await p.init();
       const model = new p.Autoencoder(p.presetConfig('undercomplete', { inputSize: 4, codeSize: 2 }));
-      // Four billion bytes do not fit in wasm memory.
-      for (const input of [{ length: 1e9 }, new Float32Array(4)]) {
+      // Four billion bytes do not fit in wasm memory (and are never touched
+      // here: the wasm allocation fails before any copy).
+      for (const input of [new Float32Array(2 ** 30 - 4), new Float32Array(4)]) {
         try { model.encode(input); console.log('no error'); }
         catch (e) { console.log(\`\${e.constructor.name}: \${e.message}\`); }
       }`;
@@ -1292,7 +1302,8 @@ describe('live wasm objects', () => {
       /^Autoencoder.weights: this Autoencoder was freed/);
     assertError(() => Autoencoder.fromBytes(model.toBytes().buffer),
       /^Autoencoder.fromBytes: argument 1 is an ArrayBuffer: pass a typed array over it/);
-    assertError(() => model.encode(null), /^Autoencoder.encode: an argument has the wrong type/);
+    assertError(() => model.encode(null),
+      /^Autoencoder.encode: argument 1 must be a Float32Array \(or an array of numbers\), got null$/);
     // A revoked Proxy cannot even be looked at: the engine's bare TypeError, named.
     const { proxy, revoke } = Proxy.revocable({}, {});
     revoke();
