@@ -187,6 +187,46 @@ fn eval_prints_the_library_losses_and_export_keeps_the_codes() {
     assert_eq!(written, codes.iter().copied().collect::<Vec<_>>());
     let shape = format!("'shape': ({}, {}), }}", codes.nrows(), codes.ncols());
     assert!(String::from_utf8_lossy(&npy[..data_start]).contains(&shape));
+    // The same codes as CSV text: a line per digit, each value reading back
+    // as the same float32; any other kind of file is refused before work.
+    let csv_path = dir.join("codes.CSV");
+    succeed(&[
+        "encode",
+        "--model",
+        text(&encoder_path),
+        "--split",
+        "test",
+        "--digits",
+        text(&digits),
+        "--out",
+        text(&csv_path),
+    ]);
+    let csv = std::fs::read_to_string(&csv_path).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), codes.nrows());
+    let read: Vec<f32> = lines
+        .iter()
+        .flat_map(|line| line.split(','))
+        .map(|value| value.parse().unwrap())
+        .collect();
+    let bits = |values: &[f32]| values.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&read), bits(&written));
+    let output = aelab(&[
+        "encode",
+        "--model",
+        text(&encoder_path),
+        "--digits",
+        text(&digits),
+        "--out",
+        text(&dir.join("codes.txt")),
+    ]);
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        said.contains("name a .npy file (NumPy, float32) or a .csv file (text)"),
+        "{said}"
+    );
+    assert!(!dir.join("codes.txt").exists());
     let output = aelab(&[
         "encode",
         "--model",
@@ -206,13 +246,16 @@ fn eval_prints_the_library_losses_and_export_keeps_the_codes() {
     assert!(!dir.join("never.npy").exists());
     // Codes never replace the model they come from, and a write that fails
     // (here onto a directory) leaves no partial file beside it.
-    let before = std::fs::read(&model_path).unwrap();
+    // (A model file named like codes, to pass the check of --out's kind.)
+    let odd_model = dir.join("model.npy");
+    std::fs::copy(&model_path, &odd_model).unwrap();
+    let before = std::fs::read(&odd_model).unwrap();
     let output = aelab(&[
         "encode",
         "--model",
-        text(&model_path),
+        text(&odd_model),
         "--out",
-        text(&model_path),
+        text(&odd_model),
     ]);
     assert!(!output.status.success());
     let said = String::from_utf8_lossy(&output.stderr);
@@ -220,8 +263,8 @@ fn eval_prints_the_library_losses_and_export_keeps_the_codes() {
         said.contains("is the model file: codes would replace the model"),
         "{said}"
     );
-    assert_eq!(std::fs::read(&model_path).unwrap(), before);
-    let folder = dir.join("folder");
+    assert_eq!(std::fs::read(&odd_model).unwrap(), before);
+    let folder = dir.join("folder.npy");
     std::fs::create_dir(&folder).unwrap();
     let output = aelab(&[
         "encode",

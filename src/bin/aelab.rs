@@ -30,7 +30,8 @@ enum Command {
     Eval(EvalArgs),
     /// Write the encoder of a model alone, as a model file that gives the same codes
     ExportEncoder(ExportArgs),
-    /// Write the codes of a data set (or its reconstructions) as a NumPy .npy file of float32
+    /// Write the codes of a data set (or its reconstructions) as a NumPy .npy file of float32,
+    /// or as CSV text
     Encode(EncodeArgs),
     /// Fit a linear classifier on frozen codes (and on raw pixels) and print its test accuracy
     Probe(ProbeArgs),
@@ -189,7 +190,8 @@ struct EncodeArgs {
     /// Write the reconstructions (the decoded codes) instead of the codes
     #[arg(long)]
     reconstructions: bool,
-    /// .npy file to write: float32, one row per sample
+    /// File to write, one row per sample: .npy (NumPy, float32) or .csv (text, each value
+    /// written with the fewest digits that read back as the same float32)
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
 }
@@ -816,8 +818,25 @@ fn run_export(args: &ExportArgs) -> Result<(), String> {
 }
 
 /// Codes (or reconstructions) of every sample of a data set, computed as the
-/// package computes them, to an .npy file that NumPy reads with `np.load`.
+/// package computes them, to an .npy file that NumPy reads with `np.load`, or
+/// to CSV text.
 fn run_encode(args: &EncodeArgs) -> Result<(), String> {
+    let format: fn(&ndarray::Array2<f32>) -> Vec<u8> = match args
+        .out
+        .extension()
+        .and_then(|extension| extension.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("npy") => npy,
+        Some("csv") => csv,
+        _ => {
+            return Err(format!(
+                "--out {}: name a .npy file (NumPy, float32) or a .csv file (text)",
+                args.out.display()
+            ))
+        }
+    };
     let model = read_model(&args.model)?;
     if args.reconstructions && model.config().is_encoder_only() {
         return Err(format!(
@@ -846,7 +865,7 @@ fn run_encode(args: &EncodeArgs) -> Result<(), String> {
         model.encode(view)
     }
     .map_err(|e| e.to_string())?;
-    write(&args.out, &npy(&values))?;
+    write(&args.out, &format(&values))?;
     let (rows, columns) = values.dim();
     let what = if args.reconstructions {
         "reconstructions"
@@ -858,6 +877,22 @@ fn run_encode(args: &EncodeArgs) -> Result<(), String> {
         images.described,
         args.out.display()
     ))
+}
+
+/// CSV text of a matrix: a line per row, its values separated by commas, each
+/// with the fewest digits that read back as the same float32 (Rust's `{}`).
+fn csv(values: &ndarray::Array2<f32>) -> Vec<u8> {
+    let mut text = String::with_capacity(values.len() * 12);
+    for row in values.rows() {
+        for (i, value) in row.iter().enumerate() {
+            if i > 0 {
+                text.push(',');
+            }
+            text.push_str(&value.to_string());
+        }
+        text.push('\n');
+    }
+    text.into_bytes()
 }
 
 /// A NumPy .npy file (format 1.0) of a float32 matrix: the magic string,
