@@ -55,6 +55,13 @@ export const readIdxLabels = guarded(glue.readIdxLabels, init);
 export async function loadDigits(source) {
   await init();
   const where = source ?? new URL('./digits.bin', import.meta.url);
+  if (!(typeof where === 'string' || where instanceof URL) || where === '') {
+    const made = where?.constructor?.name;
+    const got = typeof where === 'string' ? 'an empty path'
+      : made ? `${/^[AEIOU]/.test(made) && !/^U/.test(made) ? 'an' : 'a'} ${made}` : String(where);
+    throw new Error(`loadDigits: \`source\` must be the path or URL of a digits file, got ${got}`
+      + (ArrayBuffer.isView(where) ? ' (for the bytes of one, use new Digits(bytes))' : ''));
+  }
   const bytes = await readBytes(where).catch((error) => {
     throw new Error(`loadDigits: could not read ${where} (${unreadable(error)})`, { cause: error });
   });

@@ -11,11 +11,12 @@ const isNode = typeof process !== 'undefined' && process.versions?.node !== unde
  * @returns {Promise<Uint8Array>}
  */
 export async function readBytes(source) {
-  if (isNode && !(typeof source === 'string' && /^https?:/.test(source))) {
+  const where = source instanceof URL ? source.href : source;
+  if (isNode && !/^(https?|data):/i.test(where)) {
     const { readFile } = await import('node:fs/promises');
     // A path as a string is the user's: relative to the working directory.
-    const where = source instanceof URL || /^file:/.test(source) ? new URL(source) : `${source}`;
-    return new Uint8Array(await readFile(where));
+    const path = /^file:/i.test(where) ? new URL(where) : where;
+    return new Uint8Array(await readFile(path));
   }
   const response = await fetch(source);
   if (!response.ok) {
@@ -31,6 +32,7 @@ export function unreadable(error) {
   const reasons = {
     ENOENT: 'no such file',
     EISDIR: 'a folder, not a file',
+    ENOTDIR: 'a part of the path is a file, not a folder',
     EACCES: 'permission denied',
     EPERM: 'permission denied',
   };
@@ -93,6 +95,19 @@ function floatParameters(source) {
     .flatMap((param, i) => (param && source.includes(`passArrayF32ToWasm0(${param},`) ? [i] : []));
 }
 
+/**
+ * A typed array or an Array (the kinds are told apart later). A value that
+ * cannot even be asked (a revoked Proxy) passes here, for the copy to name.
+ */
+function arrayLike(value) {
+  try {
+    return Array.isArray(value)
+      || (value !== null && typeof value === 'object' && typeOf.call(value) !== undefined);
+  } catch {
+    return true;
+  }
+}
+
 /** A value as a message shows it: a string in quotes, an object by its class. */
 function shown(value) {
   if (typeof value === 'string') return `'${value}'`;
@@ -114,7 +129,14 @@ function plain(value, what, depth, seen = { objects: 0 }) {
   if (value === null || typeof value !== 'object') return value;
   const kind = typeOf.call(value);
   if (kind && depth === 0) {
-    return new globalThis[kind](bufferOf.call(value), offsetOf.call(value), lengthOf.call(value));
+    const buffer = bufferOf.call(value);
+    try {
+      return new globalThis[kind](buffer, offsetOf.call(value), lengthOf.call(value));
+    } catch (error) {
+      // Only a detached buffer refuses a view (Node 20 has no `buffer.detached`).
+      if (buffer.byteLength !== 0) throw error;
+      throw new Error(`${what} was transferred elsewhere (detached): it holds no values`, { cause: error });
+    }
   }
   if (GENUINE.has(value)) return value;
   if (value instanceof ArrayBuffer) {
@@ -173,6 +195,15 @@ export function guarded(exported, init, noConstructor) {
     if (!init.ready) {
       throw new Error(`${what}: the wasm module is not loaded yet; call \`await init()\` first`);
     }
+    // Not an array at all where values belong: the glue would read null's
+    // length and fail with the engine's words, or take a number as no values
+    // and a string as its characters. (No parameter of ours that takes
+    // values is optional.)
+    for (const i of floats) {
+      if (!arrayLike(args[i])) {
+        throw new Error(`${what}: argument ${i + 1} must be a Float32Array (or an array of numbers), got ${shown(args[i])}`);
+      }
+    }
     const copies = args.map((arg, i) => {
       try {
         return plain(arg, `${what}: argument ${i + 1}`, 0);
@@ -184,12 +215,6 @@ export function guarded(exported, init, noConstructor) {
     });
     for (const i of floats) {
       const kind = copies[i] !== null && typeof copies[i] === 'object' && typeOf.call(copies[i]);
-      // Not an array at all: the glue would read null's length and fail with
-      // the engine's words, or take a number as no values and a string as its
-      // characters. (No parameter of ours that takes values is optional.)
-      if (!kind && !Array.isArray(copies[i])) {
-        throw new Error(`${what}: argument ${i + 1} must be a Float32Array (or an array of numbers), got ${shown(copies[i])}`);
-      }
       if (kind && kind !== 'Float32Array') {
         const pixels = kind.startsWith('Uint8') ? ' (canvas pixels go through inkFromRgba)' : '';
         throw new Error(`${what}: argument ${i + 1} is ${article(kind)} ${kind}, where a Float32Array of values belongs: the glue would convert it value by value${pixels}`);

@@ -12,12 +12,18 @@ const SHARE_ROWS = 64;
 const MOST_WORKERS = 16;
 /** How long a new worker may take to run its script and say so, in ms. */
 const START_TIMEOUT = 30_000;
+/** How long it may then take to load the wasm module and the model, in ms. */
+const LOAD_TIMEOUT = 120_000;
+/** What the methods without `out` pass for it: an `out` of null is the caller's mistake. */
+const NO_OUT = Symbol('no out');
 
 // The typed arrays' own getters: they read an array of another realm (an
 // iframe's) and cannot be shadowed by a property set on the array.
 const TYPED = Object.getPrototypeOf(Uint8Array.prototype);
 const [typeOf, lengthOf, bufferOf] = [Symbol.toStringTag, 'length', 'buffer']
   .map((key) => Object.getOwnPropertyDescriptor(TYPED, key).get);
+const { subarray } = TYPED;
+const isArrayBuffer = (value) => Object.prototype.toString.call(value) === '[object ArrayBuffer]';
 
 /** Runs one model's `encode`, `decode` and `reconstruct` across Web Workers. */
 export class InferencePool {
@@ -46,8 +52,10 @@ export class InferencePool {
       throw new Error(`${op}: needs Web Workers (a page or a worker); in Node, `
         + 'call the model itself');
     }
-    if (!(modelBytes instanceof Uint8Array || modelBytes instanceof ArrayBuffer)) {
-      throw new Error(`${op}: \`modelBytes\` must be a Uint8Array, got ${shown(modelBytes)}`);
+    const isBytes = ArrayBuffer.isView(modelBytes) && typeOf.call(modelBytes) === 'Uint8Array';
+    if (!isBytes && !isArrayBuffer(modelBytes)) {
+      throw new Error(`${op}: \`modelBytes\` must be a Uint8Array or an ArrayBuffer, `
+        + `got ${shown(modelBytes)}`);
     }
     if (detached(modelBytes)) {
       throw new Error(`${op}: \`modelBytes\` was transferred elsewhere (detached): it holds no bytes`);
@@ -62,7 +70,7 @@ export class InferencePool {
     }
     const wasm = wasmSource(op, options.wasm);
     // The file alone, copied out of a view: a view's whole buffer would go to every worker.
-    const file = new Uint8Array(modelBytes);
+    const file = isBytes ? Uint8Array.from(modelBytes) : new Uint8Array(modelBytes);
 
     const workers = [];
     try {
@@ -121,17 +129,17 @@ export class InferencePool {
 
   /** `[n, inputSize]` → `[n, codeSize]`, as `Autoencoder.encode`. */
   encode(x) {
-    return InferencePool.#call(this, 'encode', x, null, 'encode');
+    return InferencePool.#call(this, 'encode', x, NO_OUT, 'encode');
   }
 
   /** `[n, codeSize]` → `[n, inputSize]`, as `Autoencoder.decode`. */
   decode(code) {
-    return InferencePool.#call(this, 'decode', code, null, 'decode');
+    return InferencePool.#call(this, 'decode', code, NO_OUT, 'decode');
   }
 
   /** `decode(encode(x))`, as `Autoencoder.reconstruct`. */
   reconstruct(x) {
-    return InferencePool.#call(this, 'reconstruct', x, null, 'reconstruct');
+    return InferencePool.#call(this, 'reconstruct', x, NO_OUT, 'reconstruct');
   }
 
   /**
@@ -203,10 +211,16 @@ export class InferencePool {
     const length = lengthOf.call(x);
     const rows = length / inWidth;
     const whole = length > 0 && Number.isInteger(rows);
-    // The model's order of checks: a decoder first, then the input, then `out`.
+    // The model's order of checks: a decoder first, then the input's length
+    // and values, then `out` (a bad `out` waits for a NaN's error, if any).
     const decodes = op !== 'encode';
-    if (whole && out !== null && !(decodes && this.isEncoderOnly)) {
-      checkOut(called, out, rows * outWidth);
+    if (whole && out !== NO_OUT && !(decodes && this.isEncoderOnly)) {
+      const wrong = outProblem(out, rows * outWidth);
+      if (wrong) {
+        const bad = firstNonFinite(x);
+        throw new Error(bad < 0 ? `${called}: ${wrong}`
+          : `${called}: input value at index ${bad} is NaN or infinite`);
+      }
     }
 
     // A batch the model refuses for its length goes whole to one worker, for
@@ -217,7 +231,7 @@ export class InferencePool {
     const settled = await Promise.allSettled(shares.map(([start, end], i) => {
       const worker = this.#workers[(first + i) % this.#workers.length];
       return whole
-        ? this.#send(worker, op, x.subarray(start * inWidth, end * inWidth), (end - start) * outWidth)
+        ? this.#send(worker, op, subarray.call(x, start * inWidth, end * inWidth), (end - start) * outWidth)
         : this.#send(worker, op, x, null);
     }));
     for (const outcome of settled) {
@@ -229,13 +243,14 @@ export class InferencePool {
     if (failures.length > 0) throw named(called, batchError(failures));
 
     const parts = settled.map((outcome) => outcome.value.result);
-    try {
-      const result = out ?? new Float32Array(rows * outWidth);
-      shares.forEach(([start], i) => result.set(parts[i], start * outWidth));
-      return out === null ? result : undefined;
-    } catch (error) {
-      throw new Error(`${called}: \`out\` could not be written (${error.message})`, { cause: error });
+    if (out !== NO_OUT) {
+      // Checked again: the caller may have transferred or shrunk it meanwhile.
+      const wrong = outProblem(out, rows * outWidth);
+      if (wrong) throw new Error(`${called}: ${wrong} (it changed while the call ran)`);
     }
+    const result = out === NO_OUT ? new Float32Array(rows * outWidth) : out;
+    shares.forEach(([start], i) => result.set(parts[i], start * outWidth));
+    return out === NO_OUT ? result : undefined;
   }
 
   /**
@@ -310,12 +325,16 @@ function batchError(failures) {
  */
 function loaded(worker, wasm, bytes) {
   return new Promise((resolve, reject) => {
-    const silent = setTimeout(() => {
+    let silent = setTimeout(() => {
       fail(new Error(`a worker did not start within ${START_TIMEOUT / 1000} s (is its script pool-worker.js?)`));
     }, START_TIMEOUT);
     const onMessage = ({ data }) => {
       if (data?.type === 'started') {
         clearTimeout(silent);
+        silent = setTimeout(() => {
+          fail(new Error(`a worker did not load the model within ${LOAD_TIMEOUT / 1000} s `
+            + '(does the wasm file answer?)'));
+        }, LOAD_TIMEOUT);
       } else if (data?.type === 'loaded') {
         done();
         resolve(data);
@@ -395,28 +414,34 @@ function isFloats(value) {
 
 /** Whether an array's buffer, or a buffer, was transferred away. */
 function detached(value) {
-  const buffer = value instanceof ArrayBuffer ? value : bufferOf.call(value);
+  const buffer = isArrayBuffer(value) ? value : bufferOf.call(value);
   return buffer.detached === true;
 }
 
-function checkOut(called, out, length) {
-  if (!isFloats(out)) {
-    throw new Error(`${called}: \`out\` must be a Float32Array, got ${shown(out)}`);
-  }
-  if (detached(out)) {
-    throw new Error(`${called}: \`out\` was transferred elsewhere (detached): it holds no values`);
-  }
-  if (lengthOf.call(out) !== length) {
-    throw new Error(`${called}: \`out\` must hold ${length} values for this input, `
-      + `got ${lengthOf.call(out)}`);
-  }
+/** What is wrong with `out` for a result of `length` values, or null. */
+function outProblem(out, length) {
+  if (!isFloats(out)) return `\`out\` must be a Float32Array, got ${shown(out)}`;
+  if (detached(out)) return '`out` was transferred elsewhere (detached): it holds no values';
+  const given = lengthOf.call(out);
+  return given === length ? null : `\`out\` must hold ${length} values for this input, got ${given}`;
 }
 
-/** A value as a message shows it: its kind, and the value itself where short. */
+/** The index of the first NaN or infinity in `values`, or -1. */
+function firstNonFinite(values) {
+  const length = lengthOf.call(values);
+  for (let i = 0; i < length; i += 1) {
+    if (!Number.isFinite(values[i])) return i;
+  }
+  return -1;
+}
+
+/** A value as a message shows it: a short value itself, an object by its class (as load.js does). */
 function shown(value) {
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';
   if (typeof value === 'string') return `'${value.slice(0, 40)}'`;
+  if (typeof value === 'bigint') return `${value}n`;
   if (typeof value !== 'object' && typeof value !== 'function') return String(value);
-  return value.constructor?.name ?? 'an object';
+  const made = Array.isArray(value) ? 'Array' : value.constructor?.name ?? 'object';
+  return `${/^[AEIO]/.test(made) ? 'an' : 'a'} ${made}`;
 }

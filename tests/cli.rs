@@ -244,8 +244,9 @@ fn eval_prints_the_library_losses_and_export_keeps_the_codes() {
         "{said}"
     );
     assert!(!dir.join("never.npy").exists());
-    // Codes never replace the model they come from, and a write that fails
-    // (here onto a directory) leaves no partial file beside it.
+    // Codes never replace the model they come from, and an --out that
+    // cannot be written (here a folder) is refused before any work, leaving
+    // no partial file beside it.
     // (A model file named like codes, to pass the check of --out's kind.)
     let odd_model = dir.join("model.npy");
     std::fs::copy(&model_path, &odd_model).unwrap();
@@ -276,6 +277,8 @@ fn eval_prints_the_library_losses_and_export_keeps_the_codes() {
         text(&folder),
     ]);
     assert!(!output.status.success());
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(said.contains("is a folder, not a file"), "{said}");
     let left: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())

@@ -291,6 +291,22 @@ fn read_digits(path: &Path) -> Result<Digits, String> {
     Digits::parse(&bytes).map_err(|e| format!("{}: {e}", path.display()))
 }
 
+/// Refuses, before any work, an `--out` that cannot be written: a folder, or
+/// a file in a folder that does not exist.
+fn check_out(path: &Path) -> Result<(), String> {
+    if path.is_dir() {
+        return Err(format!("--out {}: is a folder, not a file", path.display()));
+    }
+    let folder = path.parent().filter(|p| !p.as_os_str().is_empty());
+    if let Some(folder) = folder.filter(|f| !f.is_dir()) {
+        return Err(format!(
+            "--out: the folder {} does not exist",
+            folder.display()
+        ));
+    }
+    Ok(())
+}
+
 /// Writes `bytes` to `path` through a new file beside it, renamed over
 /// `path` once complete: a write that fails (a full disk, a size limit)
 /// leaves no half-written file, and whatever `path` held stays as it was.
@@ -527,13 +543,7 @@ fn run_train(args: &TrainArgs) -> Result<(), String> {
     if args.data.images.is_some() && args.data.split.is_some() {
         return Err("--split applies to the built-in digits, not to --images".into());
     }
-    let folder = args.out.parent().filter(|p| !p.as_os_str().is_empty());
-    if let Some(folder) = folder.filter(|f| !f.is_dir()) {
-        return Err(format!(
-            "--out: the folder {} does not exist",
-            folder.display()
-        ));
-    }
+    check_out(&args.out)?;
     if args.pairing.is_some() && args.data.images.is_some() {
         return Err(
             "--pairing trains on the built-in digits (it needs their labels), \
@@ -837,6 +847,7 @@ fn run_encode(args: &EncodeArgs) -> Result<(), String> {
             ))
         }
     };
+    check_out(&args.out)?;
     let model = read_model(&args.model)?;
     if args.reconstructions && model.config().is_encoder_only() {
         return Err(format!(

@@ -100,7 +100,11 @@ test('a batch split across workers gives every row the bits of the model itself'
 
     // 2,000 one-row calls in flight at once, a relative `wasm` URL (read
     // against the page), and an input whose own `length` lies.
-    const pool = await InferencePool.create(bytes.buffer, {
+    // Model bytes of another realm (an iframe's), as the model takes them.
+    const frame = document.createElement('iframe');
+    document.body.append(frame);
+    const foreign = new frame.contentWindow.Uint8Array(bytes);
+    const pool = await InferencePool.create(foreign, {
       workers: 2, wasm: './node_modules/autoencoder-lab/autoencoder_lab_infer_bg.wasm',
     });
     const test = digits.images('test');
@@ -182,6 +186,10 @@ test('every failure rejects with the model\'s own words and leaves `out` as it w
     const refused = {
       out: await rejection(pool.reconstructInto(new Float32Array(784 * 200), new Float32Array(784))),
       outKind: await rejection(pool.encodeInto(new Float32Array(784), [0])),
+      outNull: await rejection(pool.reconstructInto(new Float32Array(784), null)),
+      // A NaN in the input is found before a wrong `out`, as the model finds it.
+      nanFirst: await rejection(pool.encodeInto(x, new Float32Array(5))),
+      nanFirstModel: message(() => model.encodeInto(x, new Float32Array(5))),
       input: await rejection(pool.reconstruct([0.5])),
       encoderOnly: [await rejection(encoder.decode(new Float32Array(32 * 200))),
         message(() => model.encoderOnly().decode(new Float32Array(32)))
@@ -220,8 +228,10 @@ test('every failure rejects with the model\'s own words and leaves `out` as it w
   const { refused } = outcome;
   assert.equal(refused.out, 'InferencePool.reconstructInto: `out` must hold 156800 values for '
     + 'this input, got 784');
-  assert.equal(refused.outKind, 'InferencePool.encodeInto: `out` must be a Float32Array, got Array');
-  assert.equal(refused.input, 'InferencePool.reconstruct: `x` must be a Float32Array, got Array');
+  assert.equal(refused.outKind, 'InferencePool.encodeInto: `out` must be a Float32Array, got an Array');
+  assert.equal(refused.outNull, 'InferencePool.reconstructInto: `out` must be a Float32Array, got null');
+  assert.equal(refused.nanFirst, refused.nanFirstModel.replace('Autoencoder', 'InferencePool'));
+  assert.equal(refused.input, 'InferencePool.reconstruct: `x` must be a Float32Array, got an Array');
   assert.equal(refused.encoderOnly[0], refused.encoderOnly[1]);
   assert.match(refused.encoderOnly[0], /^InferencePool\.decode: this model is an exported encoder/);
   assert.equal(refused.bytes[0], `InferencePool.create: ${refused.bytes[1]}`);

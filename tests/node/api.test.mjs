@@ -988,9 +988,14 @@ describe('bad input throws an Error naming the problem', () => {
     }
     assertError(() => pairInputs('image-label', new Float32Array(2 * PIXELS), [3, null], true, true),
       /^pairInputs\(\): argument 3 holds null at index 1, where only numbers belong/);
+    // A typed array whose buffer was transferred away: said so.
+    const gone = new Float32Array(model.inputSize);
+    structuredClone(gone.buffer, { transfer: [gone.buffer] });
+    assertError(() => model.encode(gone),
+      /^Autoencoder.encode: argument 1 was transferred elsewhere \(detached\): it holds no values$/);
     // No array at all, where values belong: said so, in both builds.
     for (const [value, shown] of [[null, 'null'], [undefined, 'undefined'], [5, '5'], ['x', "'x'"],
-      [{}, 'an Object']]) {
+      [{}, 'an Object'], [new DataView(new ArrayBuffer(8)), 'a DataView'], [new Map(), 'a Map']]) {
       for (const [call, name] of [[() => model.encode(value), 'Autoencoder.encode'],
         [() => small.decode(value), 'Autoencoder.decode']]) {
         assertError(call, new RegExp(`^${name}: argument 1 must be a Float32Array \\(or an array `
@@ -1144,6 +1149,9 @@ describe('the digits', () => {
         new RegExp(`^loadDigits: could not read ${join(folder, 'none.bin')} \\(no such file\\)$`));
       await assertRejects(() => loadDigits(folder),
         new RegExp(`^loadDigits: could not read ${folder} \\(a folder, not a file\\)$`));
+      // Bytes, or no path at all, are no source: said so, briefly.
+      await assertRejects(() => loadDigits(bytes), /^loadDigits: `source` must be the path or URL of a digits file, got a Uint8Array \(for the bytes of one, use new Digits\(bytes\)\)$/);
+      await assertRejects(() => loadDigits(''), /^loadDigits: `source` must be the path or URL of a digits file, got an empty path$/);
       // A path given as a string is relative to the working directory.
       writeFileSync(path, bytes);
       const copy = await loadDigits(relative(process.cwd(), path));
