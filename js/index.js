@@ -58,7 +58,7 @@ export async function loadDigits(source) {
   if (!(typeof where === 'string' || where instanceof URL) || where === '') {
     const made = where?.constructor?.name;
     const got = typeof where === 'string' ? 'an empty path'
-      : made ? `${/^[AEIOU]/.test(made) && !/^U/.test(made) ? 'an' : 'a'} ${made}` : String(where);
+      : made ? `${/^[AEIO]/.test(made) ? 'an' : 'a'} ${made}` : String(where);
     throw new Error(`loadDigits: \`source\` must be the path or URL of a digits file, got ${got}`
       + (ArrayBuffer.isView(where) ? ' (for the bytes of one, use new Digits(bytes))' : ''));
   }
