@@ -3,7 +3,7 @@
 // Rust core; `index.d.ts` documents each of them.
 
 import initWasm, * as glue from './autoencoder_lab.js';
-import { guarded, initOnce, readBytes, unreadable } from './load.js';
+import { article, guarded, initOnce, readBytes, unreadable } from './load.js';
 import { hasRelaxedSimd } from './relaxed.js';
 
 export { TrainingWorker } from './training-worker.js';
@@ -58,7 +58,7 @@ export async function loadDigits(source) {
   if (!(typeof where === 'string' || where instanceof URL) || where === '') {
     const made = where?.constructor?.name;
     const got = typeof where === 'string' ? 'an empty path'
-      : made ? `${/^[AEIO]/.test(made) ? 'an' : 'a'} ${made}` : String(where);
+      : made ? `${article(made)} ${made}` : String(where);
     throw new Error(`loadDigits: \`source\` must be the path or URL of a digits file, got ${got}`
       + (ArrayBuffer.isView(where) ? ' (for the bytes of one, use new Digits(bytes))' : ''));
   }

@@ -74,13 +74,14 @@ const OBJECTS = 100_000;
 /** Each object the glue made, with its class: only these pass as the package's objects. */
 const GENUINE = new WeakMap();
 
-// The typed arrays' own getters, which no property set on an array can shadow.
-const TYPED = Object.getPrototypeOf(Uint8Array.prototype);
-const [typeOf, bufferOf, offsetOf, lengthOf] = [Symbol.toStringTag, 'buffer', 'byteOffset', 'length']
+// The typed arrays' own getters, which no property set on an array can
+// shadow, and which read an array of another realm (an iframe's) too.
+export const TYPED = Object.getPrototypeOf(Uint8Array.prototype);
+export const [typeOf, bufferOf, offsetOf, lengthOf] = [Symbol.toStringTag, 'buffer', 'byteOffset', 'length']
   .map((key) => Object.getOwnPropertyDescriptor(TYPED, key).get);
 
 // Not U: a Uint8Array.
-const article = (kind) => (/^[AEIO]/.test(kind) ? 'an' : 'a');
+export const article = (kind) => (/^[AEIO]/.test(kind) ? 'an' : 'a');
 
 /**
  * Which parameters of a glue function (its source) wasm-bindgen copies in as

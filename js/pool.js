@@ -7,6 +7,8 @@
  * independently, in the same order of sums.
  */
 
+import { TYPED, article, bufferOf, lengthOf, typeOf } from './load.js';
+
 /** Fewest rows a worker is given: below that, a message costs more than the rows. */
 const SHARE_ROWS = 64;
 const MOST_WORKERS = 16;
@@ -17,11 +19,6 @@ const LOAD_TIMEOUT = 120_000;
 /** What the methods without `out` pass for it: an `out` of null is the caller's mistake. */
 const NO_OUT = Symbol('no out');
 
-// The typed arrays' own getters: they read an array of another realm (an
-// iframe's) and cannot be shadowed by a property set on the array.
-const TYPED = Object.getPrototypeOf(Uint8Array.prototype);
-const [typeOf, lengthOf, bufferOf] = [Symbol.toStringTag, 'length', 'buffer']
-  .map((key) => Object.getOwnPropertyDescriptor(TYPED, key).get);
 const { subarray } = TYPED;
 const isArrayBuffer = (value) => Object.prototype.toString.call(value) === '[object ArrayBuffer]';
 
@@ -443,5 +440,5 @@ function shown(value) {
   if (typeof value === 'bigint') return `${value}n`;
   if (typeof value !== 'object' && typeof value !== 'function') return String(value);
   const made = Array.isArray(value) ? 'Array' : value.constructor?.name ?? 'object';
-  return `${/^[AEIO]/.test(made) ? 'an' : 'a'} ${made}`;
+  return `${article(made)} ${made}`;
 }

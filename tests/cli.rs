@@ -163,17 +163,20 @@ fn eval_prints_the_library_losses_and_export_keeps_the_codes() {
     // `encode` writes what the library's encode gives, as .npy; an exported
     // encoder has no reconstructions to write.
     let codes_path = dir.join("codes.npy");
-    let printed = succeed(&[
-        "encode",
-        "--model",
-        text(&encoder_path),
-        "--split",
-        "test",
-        "--digits",
-        text(&digits),
-        "--out",
-        text(&codes_path),
-    ]);
+    let encode_test_digits = |out: &Path| {
+        succeed(&[
+            "encode",
+            "--model",
+            text(&encoder_path),
+            "--split",
+            "test",
+            "--digits",
+            text(&digits),
+            "--out",
+            text(out),
+        ])
+    };
+    let printed = encode_test_digits(&codes_path);
     assert!(printed.starts_with("wrote 2000 codes of "), "{printed}");
     let npy = std::fs::read(&codes_path).unwrap();
     let all = ArrayView2::from_shape((test.len() / 784, 784), &test[..]).unwrap();
@@ -190,17 +193,7 @@ fn eval_prints_the_library_losses_and_export_keeps_the_codes() {
     // The same codes as CSV text: a line per digit, each value reading back
     // as the same float32; any other kind of file is refused before work.
     let csv_path = dir.join("codes.CSV");
-    succeed(&[
-        "encode",
-        "--model",
-        text(&encoder_path),
-        "--split",
-        "test",
-        "--digits",
-        text(&digits),
-        "--out",
-        text(&csv_path),
-    ]);
+    encode_test_digits(&csv_path);
     let csv = std::fs::read_to_string(&csv_path).unwrap();
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), codes.nrows());
