@@ -10,20 +10,14 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
 import { CHROMIUM_OPTIONS } from '../scripts/chromium.mjs';
-import { startServer } from '../scripts/serve.mjs';
-import { measureInference, measureSystem } from './measure.js';
+import { ISOLATION_HEADERS, startServer } from '../scripts/serve.mjs';
+import { BATCH_REPEATS, measureInference, measureSystem, poolFigures } from './measure.js';
 import { KINDS } from './workload.js';
 
 /** What the benchmark pages load: themselves, the package, the trained models, tfjs. */
 const BENCH_FOLDERS = ['bench', 'pkg', 'www/models', 'node_modules/@tensorflow'];
 
 const RETRAINS = 50;
-
-/** What makes a page cross-origin isolated, which TensorFlow.js's threads need. */
-const ISOLATION = {
-  'cross-origin-opener-policy': 'same-origin',
-  'cross-origin-embedder-policy': 'require-corp',
-};
 
 /**
  * Threads for tfjs-wasm-threads: one per core. Its wasm module starts a pool of
@@ -45,7 +39,7 @@ const TFJS_THREADS = Math.min(cpus().length, 4);
 export async function measureChromium({ root, plans, demoLoads, log }) {
   const profile = await mkdtemp(join(tmpdir(), 'autoencoder-lab-bench-'));
   const { server, url } = await startServer({ root, folders: BENCH_FOLDERS });
-  const isolated = await startServer({ root, folders: BENCH_FOLDERS, headers: ISOLATION });
+  const isolated = await startServer({ root, folders: BENCH_FOLDERS, headers: ISOLATION_HEADERS });
   const context = await chromium.launchPersistentContext(profile, CHROMIUM_OPTIONS);
   try {
     const results = await measureFreshPage(context, url, log);
@@ -62,6 +56,9 @@ export async function measureChromium({ root, plans, demoLoads, log }) {
       results.systems[system] = { ...setUp, ...measured };
       await page.close();
     }
+    if (results.systems.ours) {
+      Object.assign(results.systems.ours, await measureSharedPool(context, isolated.url, plans.ours, log));
+    }
     results.demoLoad = await measureDemoLoad(context, demoLoads, log);
     return results;
   } finally {
@@ -69,6 +66,28 @@ export async function measureChromium({ root, plans, demoLoads, log }) {
     server.close();
     isolated.server.close();
     await rm(profile, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Our InferencePool on a cross-origin-isolated page, where the batch and the
+ * kept array are in shared memory (the `batchPoolShared…` figures).
+ */
+async function measureSharedPool(context, url, plan, log) {
+  const { page, call } = await openSystem(context, url, 'ours', log);
+  try {
+    if (!(await page.evaluate(() => crossOriginIsolated))) {
+      throw new Error('ours: the page for shared memory is not cross-origin isolated');
+    }
+    const pools = [];
+    for (let i = 0; i < plan.repetitions; i += 1) pools.push(await call('batchPool', BATCH_REPEATS));
+    const figures = poolFigures(pools);
+    log(`ours-chromium: across ${figures.poolWorkers} workers, arrays in shared memory: ` +
+      `${Math.round(figures.batchPoolSharedInto.median)} examples/s, fused ` +
+      `${Math.round(figures.batchPoolSharedFusedInto.median)}`);
+    return figures;
+  } finally {
+    await page.close();
   }
 }
 

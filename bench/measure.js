@@ -6,7 +6,7 @@
 import { KINDS, median } from './workload.js';
 
 /** Calls on 1,000 digits per repetition; the repetition reports their median. */
-const BATCH_REPEATS = 5;
+export const BATCH_REPEATS = 5;
 
 /**
  * @typedef {object} Plan
@@ -90,13 +90,28 @@ export async function measureInference(name, call, plan, log) {
     latency,
     batch: spread(batches),
     batchInto: spread(intos), // null where a system cannot write into a given array
-    // Across an InferencePool's workers: null where a system has none.
-    batchPool: pools[0] && spread(pools.map((pool) => pool.fresh)),
-    batchPoolInto: pools[0] && spread(pools.map((pool) => pool.into)),
-    poolWorkers: pools[0]?.workers,
+    // Across an InferencePool's workers: none where a system has no pool.
+    ...poolFigures(pools),
     encodeBatch: spread(halves.map((half) => half.encode)),
     decodeBatch: spread(halves.map((half) => half.decode)),
   };
+}
+
+/**
+ * The figures of `batchPool` runs (none for a system without a pool): on a
+ * cross-origin-isolated page, named `batchPoolShared…` (arrays in shared
+ * memory), else `batchPool…`; `…Fused…` for the fused build, `…Into` into a
+ * kept array.
+ */
+export function poolFigures(pools) {
+  if (!pools[0]) return {};
+  const name = pools[0].shared ? 'batchPoolShared' : 'batchPool';
+  const figures = { poolWorkers: pools[0].workers };
+  for (const [build, infix] of [['plain', ''], ['fused', 'Fused']]) {
+    figures[`${name}${infix}`] = spread(pools.map((pool) => pool[build].fresh));
+    figures[`${name}${infix}Into`] = spread(pools.map((pool) => pool[build].into));
+  }
+  return figures;
 }
 
 async function measureTraining(name, kind, call, plan, log) {

@@ -66,22 +66,36 @@ export function oursRunner(images) {
     batchInto: (repeats) => {
       return withReferenceModel((model) => inferenceTimers(model, images).batchInto(repeats));
     },
-    /** A batch of 1,000 across the workers of an InferencePool: a fresh result, and into a kept one. */
+    /**
+     * A batch of 1,000 across the workers of an InferencePool, into a fresh
+     * array and into a kept one, with the plain and the fused build. On a
+     * cross-origin-isolated page the input and the kept array are in shared
+     * memory, which the workers read and write in place.
+     */
     batchPool: async (repeats) => {
       const bytes = withReferenceModel((model) => model.toBytes());
-      const pool = await InferencePool.create(bytes);
-      try {
-        const thousand = images.subarray(0, 1000 * INPUT_SIZE);
-        const out = new Float32Array(thousand.length);
-        const rate = async (call) => median(await throughputsAsync(call, 1000, repeats));
-        return {
-          workers: pool.workers,
-          fresh: await rate(() => pool.reconstruct(thousand)),
-          into: await rate(() => pool.reconstructInto(thousand, out)),
-        };
-      } finally {
-        pool.terminate();
+      const thousand = images.subarray(0, 1000 * INPUT_SIZE);
+      const shared = globalThis.crossOriginIsolated === true;
+      const array = (length) => new Float32Array(shared ? new SharedArrayBuffer(4 * length) : length);
+      const x = array(thousand.length);
+      x.set(thousand);
+      const out = array(thousand.length);
+      const rate = async (call) => median(await throughputsAsync(call, 1000, repeats));
+      const result = { shared };
+      for (const fused of [false, true]) {
+        const pool = await InferencePool.create(bytes, { fused });
+        try {
+          if (pool.fused !== fused) throw new Error('the fused build did not load: no relaxed SIMD?');
+          result.workers = pool.workers;
+          result[fused ? 'fused' : 'plain'] = {
+            fresh: await rate(() => pool.reconstruct(x)),
+            into: await rate(() => pool.reconstructInto(x, out)),
+          };
+        } finally {
+          pool.terminate();
+        }
       }
+      return result;
     },
     memory: (retrains) => retrainMemory(images, retrains),
   };

@@ -69,9 +69,9 @@ async function main() {
   if (infer) {
     const { latency, batch, batchInto, encodeBatch, decodeBatch } = infer;
     // An InferencePool's workers run the inference build whichever entry made it.
-    const { batchPool, batchPoolInto, poolWorkers } = chromium.systems.ours;
+    const pool = Object.entries(chromium.systems.ours).filter(([key]) => /^(batchPool|poolWorkers)/.test(key));
     results.systems['ours-infer-chromium'] = {
-      latency, batch, batchInto, encodeBatch, decodeBatch, batchPool, batchPoolInto, poolWorkers,
+      latency, batch, batchInto, encodeBatch, decodeBatch, ...Object.fromEntries(pool),
     };
   }
   results.sizes = await downloadSizes(ROOT, { infer, index });

@@ -5,24 +5,37 @@
  * batch split across workers gives the same bits as one `reconstruct` call.
  *
  * Messages in:
- *   { type: 'load', wasm, bytes }           loads the wasm module (`wasm`: a URL
- *                                           or bytes, or null for the default) and
- *                                           the model file `bytes`
- *   { type: 'run', id, op, x, out }         op: 'encode', 'decode' or 'reconstruct';
+ *   { type: 'load', wasm, fused, bytes }    loads the wasm module (`wasm`: a URL
+ *                                           or bytes, or null for the default: the
+ *                                           fused build if `fused` and the runtime
+ *                                           has relaxed SIMD) and the model file
+ *   { type: 'run', id, op, x, out, barrier, count }
+ *                                           op: 'encode', 'decode' or 'reconstruct';
  *                                           x: a Float32Array of whole rows; out: a
  *                                           Float32Array for the result, or null (a
- *                                           reconstruction is written over x, other
- *                                           results into a new array)
+ *                                           reconstruction is written over an
+ *                                           unshared x, other results into a new
+ *                                           array). An `out` in shared memory is
+ *                                           written only once all `count` shares
+ *                                           meeting at `barrier` have a result.
  * Messages out:
  *   { type: 'started' }                     as soon as the script runs
- *   { type: 'loaded', inputSize, codeSize, isEncoderOnly }
- *   { type: 'done', id, x, result }         x and the result go back (buffers
- *                                           transferred), for the pool to reuse
+ *   { type: 'loaded', inputSize, codeSize, isEncoderOnly, fused }
+ *   { type: 'done', id, x, result }         x and the result go back (unshared
+ *                                           buffers transferred), for the pool to
+ *                                           reuse
  *   { type: 'error', id, message }          id is null for a failed load
  */
 import { init, Autoencoder } from './infer.js';
+import { hasRelaxedSimd } from './relaxed.js';
 
 let model = null;
+/** Where a result for an `out` in shared memory waits for the other shares. */
+let held = new Float32Array(0);
+
+/** The barrier's two counters: shares that have their result, and whether one failed. */
+const ARRIVED = 0;
+const FAILED = 1;
 
 self.addEventListener('message', ({ data }) => {
   if (data?.type === 'load') load(data);
@@ -30,30 +43,76 @@ self.addEventListener('message', ({ data }) => {
 });
 self.postMessage({ type: 'started' });
 
-async function load({ wasm, bytes }) {
+async function load({ wasm, fused, bytes }) {
   try {
-    await init(wasm ?? undefined);
+    const fuses = fused && (wasm !== null || hasRelaxedSimd());
+    // A literal `new URL(..., import.meta.url)`, as bundlers look for.
+    const fusedBuild = new URL('./autoencoder_lab_infer_fused_bg.wasm', import.meta.url);
+    await init(wasm ?? (fuses ? fusedBuild : undefined));
     model = Autoencoder.fromBytes(bytes);
     self.postMessage({
       type: 'loaded',
       inputSize: model.inputSize,
       codeSize: model.codeSize,
       isEncoderOnly: model.isEncoderOnly,
+      fused: fuses,
     });
   } catch (error) {
     self.postMessage({ type: 'error', id: null, message: error.message });
   }
 }
 
-function runShare({ id, op, x, out }) {
+function runShare({ id, op, x, out, barrier, count }) {
+  if (out && isShared(out)) {
+    runIntoShared(id, op, x, out, barrier, count);
+    return;
+  }
   try {
-    // A reconstruction has its input's shape: it is written over `x`.
-    let result = out ?? (op === 'reconstruct' ? x : null);
+    // A reconstruction has its input's shape: it is written over `x`, unless
+    // `x` is the caller's own (shared) memory.
+    let result = out ?? (op === 'reconstruct' && !isShared(x) ? x : null);
     if (result) model[`${op}Into`](x, result);
     else result = model[op](x);
-    const buffers = result.buffer === x.buffer ? [x.buffer] : [x.buffer, result.buffer];
+    const buffers = [...new Set([x, result].filter((a) => !isShared(a)).map((a) => a.buffer))];
     self.postMessage({ type: 'done', id, x, result }, buffers);
   } catch (error) {
     self.postMessage({ type: 'error', id, message: error.message });
   }
+}
+
+/**
+ * A share whose `out` is the caller's shared memory: the result is held here
+ * until every share of the call has one, and written only if none failed,
+ * so that a failed call leaves `out` as it was.
+ */
+function runIntoShared(id, op, x, out, barrier, count) {
+  let failure = null;
+  try {
+    if (held.length < out.length) held = new Float32Array(out.length);
+    model[`${op}Into`](x, held.subarray(0, out.length));
+  } catch (error) {
+    failure = error;
+  }
+  if (failure) Atomics.store(barrier, FAILED, 1);
+  if (Atomics.add(barrier, ARRIVED, 1) + 1 === count) {
+    Atomics.notify(barrier, ARRIVED);
+  } else {
+    // Shares of one call go to different workers, each taking its calls in
+    // order, so the others are on their way here.
+    for (let seen = Atomics.load(barrier, ARRIVED); seen < count; seen = Atomics.load(barrier, ARRIVED)) {
+      Atomics.wait(barrier, ARRIVED, seen);
+    }
+  }
+  if (failure) {
+    self.postMessage({ type: 'error', id, message: failure.message });
+    return;
+  }
+  if (Atomics.load(barrier, FAILED) === 0) out.set(held.subarray(0, out.length));
+  // A copied `x` goes back for reuse.
+  const copied = isShared(x) ? null : x;
+  self.postMessage({ type: 'done', id, x: copied, result: null }, copied ? [copied.buffer] : []);
+}
+
+function isShared(array) {
+  return Object.prototype.toString.call(array.buffer) === '[object SharedArrayBuffer]';
 }

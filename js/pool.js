@@ -2,9 +2,11 @@
  * `InferencePool`: one trained model in several Web Workers (`pool-worker.js`
  * beside this file), a batch split among them by rows. The page's thread only
  * copies the rows out and the results back, so it stays free while a large
- * batch runs on every core. Each row's result has the same bits as
- * `Autoencoder.reconstruct` gives it, in either build: rows are computed
- * independently, in the same order of sums.
+ * batch runs on every core; arrays on a SharedArrayBuffer (a cross-origin-
+ * isolated page) it does not even copy: the workers read and write them.
+ * Each row's result has the same bits as `Autoencoder.reconstruct` gives it,
+ * in either build: rows are computed independently, in the same order of
+ * sums. The `fused` option trades that for speed.
  */
 
 import { TYPED, article, bufferOf, lengthOf, typeOf } from './load.js';
@@ -20,7 +22,10 @@ const LOAD_TIMEOUT = 120_000;
 const NO_OUT = Symbol('no out');
 
 const { subarray } = TYPED;
-const isArrayBuffer = (value) => Object.prototype.toString.call(value) === '[object ArrayBuffer]';
+const tag = (value) => Object.prototype.toString.call(value);
+const isArrayBuffer = (value) => tag(value) === '[object ArrayBuffer]';
+/** Whether a typed array's memory is shared (and so seen by the workers in place). */
+const isShared = (array) => tag(bufferOf.call(array)) === '[object SharedArrayBuffer]';
 
 /** Runs one model's `encode`, `decode` and `reconstruct` across Web Workers. */
 export class InferencePool {
@@ -29,6 +34,7 @@ export class InferencePool {
   #workers;
   /** `{ inputSize, codeSize, isEncoderOnly }`, as the workers' model has them. */
   #sizes;
+  #fused;
   #calls = 0;
   /** Each share in flight, by id: `{ resolve, reject }`. */
   #pending = new Map();
@@ -65,6 +71,10 @@ export class InferencePool {
       throw new Error(`${op}: \`workers\` must be a whole number from 1 to ${MOST_WORKERS}, `
         + `got ${shown(count)}`);
     }
+    const fused = options.fused ?? false;
+    if (typeof fused !== 'boolean') {
+      throw new Error(`${op}: \`fused\` must be true or false, got ${shown(fused)}`);
+    }
     const wasm = wasmSource(op, options.wasm);
     // The file alone, copied out of a view: a view's whole buffer would go to every worker.
     const file = isBytes ? Uint8Array.from(modelBytes) : new Uint8Array(modelBytes);
@@ -77,7 +87,7 @@ export class InferencePool {
           ? new Worker(new URL('./pool-worker.js', import.meta.url), { type: 'module' })
           : new Worker(options.workerUrl, { type: 'module' }));
       }
-      const sizes = await Promise.all(workers.map((worker) => loaded(worker, wasm, file)));
+      const sizes = await Promise.all(workers.map((worker) => loaded(worker, wasm, fused, file)));
       return new InferencePool(InferencePool.#made, workers, sizes[0]);
     } catch (error) {
       workers.forEach((worker) => worker.terminate());
@@ -92,6 +102,7 @@ export class InferencePool {
     }
     this.#workers = workers;
     this.#sizes = sizes;
+    this.#fused = sizes.fused;
     for (const worker of workers) {
       // One listener per worker: each answer finds its share by id.
       worker.addEventListener('message', ({ data }) => this.#answer(data));
@@ -122,6 +133,14 @@ export class InferencePool {
   /** True for an exported encoder: it can encode, not decode or reconstruct. */
   get isEncoderOnly() {
     return this.#sizes.isEncoderOnly;
+  }
+
+  /**
+   * True where the workers run the fused build (`fused: true` was asked and
+   * the runtime has relaxed SIMD): faster, with other last bits.
+   */
+  get fused() {
+    return this.#fused;
   }
 
   /** `[n, inputSize]` → `[n, codeSize]`, as `Autoencoder.encode`. */
@@ -223,13 +242,22 @@ export class InferencePool {
     // A batch the model refuses for its length goes whole to one worker, for
     // the model's own words about it.
     const shares = whole ? split(rows, this.#workers.length) : [[0, 0]];
+    // An `out` in shared memory is written by the workers themselves, once
+    // every share has its result (they wait for each other on `barrier`).
+    const sharedOut = whole && out !== NO_OUT && isShared(out);
+    const barrier = sharedOut ? new Int32Array(new SharedArrayBuffer(8)) : null;
     const first = this.#next;
     this.#next = (first + shares.length) % this.#workers.length;
     const settled = await Promise.allSettled(shares.map(([start, end], i) => {
       const worker = this.#workers[(first + i) % this.#workers.length];
-      return whole
-        ? this.#send(worker, op, subarray.call(x, start * inWidth, end * inWidth), (end - start) * outWidth)
-        : this.#send(worker, op, x, null);
+      if (!whole) return this.#send(worker, op, x, null);
+      const share = {
+        x: subarray.call(x, start * inWidth, end * inWidth),
+        out: sharedOut ? subarray.call(out, start * outWidth, end * outWidth) : null,
+        barrier,
+        count: shares.length,
+      };
+      return this.#send(worker, op, share.x, (end - start) * outWidth, share);
     }));
     for (const outcome of settled) {
       if (outcome.status === 'fulfilled') this.#recycle(outcome.value);
@@ -239,6 +267,7 @@ export class InferencePool {
     });
     if (failures.length > 0) throw named(called, batchError(failures));
 
+    if (sharedOut) return undefined;
     const parts = settled.map((outcome) => outcome.value.result);
     if (out !== NO_OUT) {
       // Checked again: the caller may have transferred or shrunk it meanwhile.
@@ -251,20 +280,38 @@ export class InferencePool {
   }
 
   /**
-   * Sends a copy of `values` (in a spare buffer) to `worker`, with a spare
-   * buffer of `resultLength` for its result (none where `resultLength` is
-   * null: the worker then makes its own). Resolves with the share's arrays
-   * `{ x, result }`, whose buffers become spares again once read.
+   * Sends `values` to `worker`: a copy in a spare buffer, or the values
+   * themselves where they are in shared memory. The result goes into
+   * `shared.out` where that is given (shared memory too, written once the
+   * `shared.count` shares that meet at `shared.barrier` all have theirs), else
+   * into a spare buffer of `resultLength` (none where `resultLength` is null:
+   * the worker then makes its own). Resolves with the share's arrays
+   * `{ x, result }`, whose unshared buffers become spares again once read.
    */
-  #send(worker, op, values, resultLength) {
+  #send(worker, op, values, resultLength, shared = {}) {
     const id = ++this.#calls;
-    const x = this.#spare(values.length);
-    x.set(values);
-    // A reconstruction has its input's shape: the worker writes it over `x`.
-    const out = resultLength === null || op === 'reconstruct' ? null : this.#spare(resultLength);
+    const inPlace = isShared(values);
+    const x = inPlace ? values : this.#spare(values.length);
+    if (!inPlace) x.set(values);
+    // A reconstruction has its input's shape: the worker writes it over a copied `x`.
+    const out = shared.out ?? (resultLength === null || (op === 'reconstruct' && !inPlace)
+      ? null : this.#spare(resultLength));
+    const moved = [x, out].filter((array) => array && !isShared(array)).map((array) => array.buffer);
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
-      worker.postMessage({ type: 'run', id, op, x, out }, out ? [x.buffer, out.buffer] : [x.buffer]);
+      try {
+        worker.postMessage({ type: 'run', id, op, x, out, barrier: shared.barrier, count: shared.count },
+          moved);
+      } catch (error) {
+        // The other shares' workers must not wait for this one.
+        if (shared.barrier) {
+          Atomics.store(shared.barrier, 1, 1);
+          Atomics.add(shared.barrier, 0, 1);
+          Atomics.notify(shared.barrier, 0);
+        }
+        this.#pending.delete(id);
+        reject(error);
+      }
     });
   }
 
@@ -290,7 +337,7 @@ export class InferencePool {
    */
   #recycle({ x, result }) {
     if (this.#stopped) return;
-    this.#spares.push(...new Set([x.buffer, result.buffer]));
+    this.#spares.push(...new Set([x, result].filter((a) => a && !isShared(a)).map((a) => a.buffer)));
     this.#spares.sort((a, b) => b.byteLength - a.byteLength);
     this.#spares.length = Math.min(this.#spares.length, 2 * this.#workers.length);
   }
@@ -320,7 +367,7 @@ function batchError(failures) {
  * with the model's sizes. A worker that answers as no pool-worker.js
  * would, or not at all, is refused.
  */
-function loaded(worker, wasm, bytes) {
+function loaded(worker, wasm, fused, bytes) {
   return new Promise((resolve, reject) => {
     let silent = setTimeout(() => {
       fail(new Error(`a worker did not start within ${START_TIMEOUT / 1000} s (is its script pool-worker.js?)`));
@@ -356,7 +403,7 @@ function loaded(worker, wasm, bytes) {
     };
     worker.addEventListener('message', onMessage);
     worker.addEventListener('error', onError);
-    worker.postMessage({ type: 'load', wasm, bytes });
+    worker.postMessage({ type: 'load', wasm, fused, bytes });
   });
 }
 

@@ -48,6 +48,16 @@ async function respond(root, folders, headers, request, response) {
 }
 
 /**
+ * Headers that make a page cross-origin isolated, which SharedArrayBuffer
+ * (and so TensorFlow.js's threads, and an InferencePool's arrays in shared
+ * memory) needs.
+ */
+export const ISOLATION_HEADERS = {
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-embedder-policy': 'require-corp',
+};
+
+/**
  * Starts the server; resolves with it and its base URL once it listens.
  * @param {{ port?: number, root?: string, folders?: string[],
  *   headers?: Record<string, string> }} [options] `folders`: what is served,

@@ -4,7 +4,8 @@
 //   2. the wasm32 target and the pinned wasm-bindgen CLI;
 //   3. the real digits, converted to data/digits.bin;
 //   4. the wasm package in pkg/ (release builds, wasm-bindgen, wasm-opt): the
-//      full module, again with relaxed SIMD, and the inference-only module;
+//      full module, again with relaxed SIMD, and the inference-only module,
+//      again with fused multiply-adds (for InferencePool's `fused` option);
 //   5. the demo's ready models in www/models/, trained natively, and copied
 //      into the package for its widgets.
 // Only Node's standard library is used, since step 1 may not have run yet.
@@ -103,36 +104,38 @@ function buildModule({ name, cargoArgs, targetDir, optimise }) {
 }
 
 /**
- * The full package again, built with relaxed SIMD (fused multiply-add in the
- * matrix products), as `autoencoder_lab_relaxed_bg.wasm`. `index.js` loads it
- * where the runtime has relaxed SIMD. It must work with the JS glue of the
- * baseline module, which is checked here: the two builds export and import
- * the same functions.
+ * A second build of the module `base` (already in pkg/) with other cargo
+ * features, as `${variant}_bg.wasm`: it must work with the JS glue of `base`,
+ * which is checked here (the two builds export and import the same
+ * functions), and hold the fused multiply-add its features put in
+ * (f32x4.relaxed_madd: 0xfd 0x85 0x02). The variants:
+ *   - `autoencoder_lab_relaxed`: the full package with fused multiply-adds in
+ *     its training products; `index.js` loads it where the runtime has relaxed
+ *     SIMD;
+ *   - `autoencoder_lab_infer_fused`: the inference build with fused
+ *     multiply-adds in its products, for `InferencePool`'s `fused` option.
  */
-function buildRelaxedModule() {
-  const targetDir = join('target', 'relaxed');
-  const built = cargoBuild(targetDir, ['--features', 'relaxed-simd']);
-  const wasm = join(pkg, 'autoencoder_lab_relaxed_bg.wasm');
-  if (newest(wasm) > Math.max(newest(built), newest(join(pkg, 'autoencoder_lab.js')))) return;
+function buildVariantModule({ base, variant, cargoArgs, targetDir, optimise }) {
+  const built = cargoBuild(targetDir, cargoArgs);
+  const wasm = join(pkg, `${variant}_bg.wasm`);
+  if (newest(wasm) > Math.max(newest(built), newest(join(pkg, `${base}.js`)))) return;
   const bindgen = join(root, targetDir, 'bindgen');
   rmSync(bindgen, { recursive: true, force: true });
-  run('wasm-bindgen', [built, '--target', 'web', '--out-dir', bindgen,
-    '--out-name', 'autoencoder_lab']);
-  const glue = (dir) => readFileSync(join(dir, 'autoencoder_lab.js'), 'utf8');
+  run('wasm-bindgen', [built, '--target', 'web', '--out-dir', bindgen, '--out-name', base]);
+  const glue = (dir) => readFileSync(join(dir, `${base}.js`), 'utf8');
   if (glue(bindgen) !== glue(pkg)) {
     rmSync(wasm, { force: true });
-    throw new Error('the relaxed-SIMD build needs other JS glue than the baseline build '
-      + `(compare ${join(bindgen, 'autoencoder_lab.js')} with pkg/autoencoder_lab.js); `
-      + 'both must export and import the same functions');
+    throw new Error(`${variant}_bg.wasm needs other JS glue than ${base}_bg.wasm `
+      + `(compare ${join(bindgen, `${base}.js`)} with pkg/${base}.js); `
+      + 'both builds must export and import the same functions');
   }
-  optimiseInto(join(bindgen, 'autoencoder_lab_bg.wasm'), wasm,
-    ['-O3', ...WASM_FEATURES, '--enable-relaxed-simd']);
-  // The kernel's fused multiply-add (f32x4.relaxed_madd: 0xfd 0x85 0x02) must be in it.
+  optimiseInto(join(bindgen, `${base}_bg.wasm`), wasm,
+    [...optimise, ...WASM_FEATURES, '--enable-relaxed-simd']);
   const bytes = readFileSync(wasm);
   const fused = bytes.some((byte, i) => byte === 0xfd && bytes[i + 1] === 0x85 && bytes[i + 2] === 0x02);
   if (!fused) {
     rmSync(wasm, { force: true });
-    throw new Error('the relaxed-SIMD build has no f32x4.relaxed_madd: was the relaxed-simd feature lost?');
+    throw new Error(`${variant}_bg.wasm has no f32x4.relaxed_madd: were its cargo features (${cargoArgs.join(' ')}) lost?`);
   }
 }
 
@@ -162,7 +165,13 @@ function optimiseInto(input, output, flags) {
 
 function buildPackage() {
   buildModule({ name: 'autoencoder_lab', cargoArgs: [], targetDir: 'target', optimise: ['-O3'] });
-  buildRelaxedModule();
+  buildVariantModule({
+    base: 'autoencoder_lab',
+    variant: 'autoencoder_lab_relaxed',
+    cargoArgs: ['--features', 'relaxed-simd'],
+    targetDir: join('target', 'relaxed'),
+    optimise: ['-O3'],
+  });
   buildModule({
     name: 'autoencoder_lab_infer',
     // Without console_error_panic_hook (1 KB gzipped): a panic is a bug, and
@@ -173,6 +182,14 @@ function buildPackage() {
     // compiler made it) is dropped, and size passes repeat until they stop
     // gaining.
     optimise: ['-Oz', '--converge', '--strip-producers'],
+  });
+  buildVariantModule({
+    base: 'autoencoder_lab_infer',
+    variant: 'autoencoder_lab_infer_fused',
+    cargoArgs: ['--no-default-features', '--features', 'fused-inference'],
+    targetDir: join('target', 'infer-fused'),
+    // Built for speed: only a pool that asks for it downloads it.
+    optimise: ['-O3', '--strip-producers'],
   });
 
   for (const file of readdirSync(join(root, 'js'))) {
@@ -193,7 +210,7 @@ function packageFiles() {
     `${name}.js`, `${name}.d.ts`, `${name}_bg.wasm`, `${name}_bg.wasm.d.ts`,
   ]);
   return [...readdirSync(join(root, 'js')), ...generated, 'autoencoder_lab_relaxed_bg.wasm',
-    'digits.bin', 'models', 'LICENSE'];
+    'autoencoder_lab_infer_fused_bg.wasm', 'digits.bin', 'models', 'LICENSE'];
 }
 
 function packageManifest() {
@@ -219,6 +236,7 @@ function packageManifest() {
       './autoencoder_lab_bg.wasm': './autoencoder_lab_bg.wasm',
       './autoencoder_lab_relaxed_bg.wasm': './autoencoder_lab_relaxed_bg.wasm',
       './autoencoder_lab_infer_bg.wasm': './autoencoder_lab_infer_bg.wasm',
+      './autoencoder_lab_infer_fused_bg.wasm': './autoencoder_lab_infer_fused_bg.wasm',
     },
     files: packageFiles(),
     // Importing the widgets defines their custom elements.

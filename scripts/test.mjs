@@ -19,6 +19,8 @@ const steps = [
     '--target-dir', 'target/infer', '--', '-D', 'warnings']],
   ['cargo', ['clippy', '--target', 'wasm32-unknown-unknown', '--lib', '--features',
     'relaxed-simd', '--target-dir', 'target/relaxed', '--', '-D', 'warnings']],
+  ['cargo', ['clippy', '--target', 'wasm32-unknown-unknown', '--lib', '--no-default-features',
+    '--features', 'fused-inference', '--target-dir', 'target/infer-fused', '--', '-D', 'warnings']],
   ['cargo', ['test', '--release']],
   ['node', ['--test', '--test-concurrency=1', 'tests/node/', 'tests/browser/']],
   // The gradient check again, on the relaxed-SIMD build (the default run

@@ -8,6 +8,12 @@
 //! digit) may be skipped: adding `0 · w` to a sum that is not −0 changes
 //! nothing, and no sum here is −0.
 //!
+//! The one exception is the build with the `fused-inference` feature, which
+//! only `InferencePool`'s `fused` option loads: there each term is added by
+//! wasm's relaxed multiply-add, fused where the CPU can (about a fifth
+//! faster here), so its last bits differ from every other build's. Within
+//! that build a sample still gets the same bits alone or in any batch.
+//!
 //! On wasm, blocks of four dense rows go through a 4 × 8 register-blocked
 //! kernel over every column of the layer; rows that are mostly zeros, and
 //! the last few, go alone, 16 columns at a time over their nonzero inputs.
@@ -285,10 +291,13 @@ mod simd {
     }
 
     /// Columns `from..n` of one row, one value at a time, with the same
-    /// operations in the same order as a lane of [`kernel`].
+    /// operations in the same order as a lane of [`kernel`] (a vector
+    /// operation with one lane used: a relaxed multiply-add is fused or
+    /// not as the engine chooses, and it must choose alike here).
     ///
     /// # Safety
     /// As for [`alone`].
+    #[cfg_attr(feature = "fused-inference", target_feature(enable = "relaxed-simd"))]
     unsafe fn last_columns(
         steps: impl Iterator<Item = usize> + Clone,
         a: *const f32,
@@ -299,25 +308,27 @@ mod simd {
     ) {
         let n = bias.len();
         for j in from..n {
-            let mut sum = bias[j] + 0.0;
+            let mut sum = f32x4_splat(bias[j] + 0.0);
             for step in steps.clone() {
-                sum += *a.add(step) * w[step * n + j];
+                let (a, w) = (f32x4_splat(*a.add(step)), f32x4_splat(w[step * n + j]));
+                sum = multiply_add(a, w, sum);
             }
-            *out.add(j) = sum;
+            *out.add(j) = f32x4_extract_lane::<0>(sum);
         }
     }
 
     /// An R × 4V block of `y` over `steps`, held in R · V registers: starts
     /// from the bias (`+ 0`), then each step loads V vectors of `w`,
-    /// broadcasts R values of `x`, and does R · V multiplies and as many
-    /// adds, unfused. Every value sees the same operations in the same
-    /// order whatever R and V, so every path gives the same bits.
+    /// broadcasts R values of `x`, and does R · V multiply-adds (unfused but
+    /// in the `fused-inference` build). Every value sees the same operations
+    /// in the same order whatever R and V, so every path gives the same bits.
     ///
     /// # Safety
     /// Each of `a` must point at k readable values, `b` at k runs of 4V
     /// readable values `b_step` apart, `bias` at 4V values, and each of
     /// `out` at 4V values to write; every step is below k.
     #[inline(never)]
+    #[cfg_attr(feature = "fused-inference", target_feature(enable = "relaxed-simd"))]
     unsafe fn kernel<const R: usize, const V: usize>(
         steps: impl Iterator<Item = usize>,
         a: [*const f32; R],
@@ -336,7 +347,7 @@ mod simd {
             for (row, a) in acc.iter_mut().zip(a) {
                 let ai = f32x4_splat(*a.add(step));
                 for (sum, b) in row.iter_mut().zip(bv) {
-                    *sum = f32x4_add(*sum, f32x4_mul(ai, b));
+                    *sum = multiply_add(ai, b, *sum);
                 }
             }
         }
@@ -345,6 +356,18 @@ mod simd {
                 v128_store(out.add(4 * v) as *mut v128, *sum);
             }
         }
+    }
+
+    /// `sum + a b`, lane by lane: fused where the engine chooses to in the
+    /// `fused-inference` build, and a multiply then an add in every other.
+    /// The target feature is enabled here and where this is called only.
+    #[inline]
+    #[cfg_attr(feature = "fused-inference", target_feature(enable = "relaxed-simd"))]
+    unsafe fn multiply_add(a: v128, b: v128, sum: v128) -> v128 {
+        #[cfg(feature = "fused-inference")]
+        return f32x4_relaxed_madd(a, b, sum);
+        #[cfg(not(feature = "fused-inference"))]
+        f32x4_add(sum, f32x4_mul(a, b))
     }
 }
 

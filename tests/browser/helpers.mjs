@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 import { CHROMIUM_OPTIONS } from '../../scripts/chromium.mjs';
-import { startServer } from '../../scripts/serve.mjs';
+import { ISOLATION_HEADERS, startServer } from '../../scripts/serve.mjs';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const RESULTS = join(ROOT, 'test-results');
@@ -129,18 +129,24 @@ export function canvasGrays(page, selector) {
 /**
  * Serves `folders` of a project that installed the packed npm package (see
  * tests/packed.mjs) on 127.0.0.1, and opens a fresh Chromium profile: what a
- * user's own pages see. `close` ends the browser and the server.
+ * user's own pages see. `isolatedBase` serves the same files with the headers
+ * that make a page cross-origin isolated. `close` ends the browser and the
+ * servers.
  */
 export async function servePackedProject(project, folders, timeout) {
-  const { server, url } = await startServer({ root: project, folders });
+  const servers = await Promise.all([{}, ISOLATION_HEADERS].map((headers) => {
+    return startServer({ root: project, folders, headers });
+  }));
   const profile = await mkdtemp(join(tmpdir(), 'autoencoder-lab-packed-browser-'));
   const context = await chromium.launchPersistentContext(profile, CHROMIUM_OPTIONS);
   context.setDefaultTimeout(timeout);
   const close = async () => {
     await context.close();
-    server.closeAllConnections();
-    server.close();
+    for (const { server } of servers) {
+      server.closeAllConnections();
+      server.close();
+    }
     await rm(profile, { recursive: true, force: true });
   };
-  return { base: url, context, close };
+  return { base: servers[0].url, isolatedBase: servers[1].url, context, close };
 }

@@ -13,6 +13,7 @@ import { servePackedProject } from './helpers.mjs';
 let installed;
 let served;
 let base;
+let isolatedBase;
 let context;
 
 before(async () => {
@@ -21,7 +22,7 @@ before(async () => {
     '<!doctype html>\n<meta charset="utf-8">\n<link rel="icon" href="data:,">\n');
   served = await servePackedProject(installed.project,
     ['node_modules', 'pool.html', 'chatty-worker.js'], 60_000);
-  ({ base, context } = served);
+  ({ base, isolatedBase, context } = served);
 });
 
 after(async () => {
@@ -30,10 +31,11 @@ after(async () => {
 });
 
 /**
- * Opens the empty page and runs `body` in it; errors the page logs fail the
- * test, but for those `expected` matches.
+ * Opens the empty page (from `at`, by default the server without isolation)
+ * and runs `body` in it; errors the page logs fail the test, but for those
+ * `expected` matches.
  */
-async function inPage(body, arg, expected = /^$/) {
+async function inPage(body, arg, expected = /^$/, at = base) {
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (error) => errors.push(error.message));
@@ -41,7 +43,7 @@ async function inPage(body, arg, expected = /^$/) {
     if (message.type() === 'error' && !expected.test(message.text())) errors.push(message.text());
   });
   try {
-    await page.goto(`${base}/pool.html`);
+    await page.goto(`${at}/pool.html`);
     const result = await page.evaluate(body, arg);
     assert.deepEqual(errors, []);
     return result;
@@ -129,6 +131,151 @@ test('a batch split across workers gives every row the bits of the model itself'
     assert.deepEqual(check, { ...check, encode: true, decode: true, reconstruct: true, changed: true },
       JSON.stringify(check));
   }
+});
+
+test('on an isolated page, arrays in shared memory are read and written in place, with the model\'s bits', async () => {
+  const outcome = await inPage(async () => {
+    const lab = await import('./node_modules/autoencoder-lab/index.js');
+    const { InferencePool } = lab;
+    await lab.init();
+    const digits = await lab.loadDigits();
+    const bytes = new Uint8Array(await (await fetch(
+      './node_modules/autoencoder-lab/models/undercomplete.safetensors')).arrayBuffer());
+    const model = lab.Autoencoder.fromBytes(bytes);
+    const bits = (values) => new Uint32Array(values.buffer, values.byteOffset, values.length);
+    const same = (a, b) => {
+      const [left, right] = [bits(a), bits(b)];
+      return left.length === right.length && left.every((v, i) => v === right[i]);
+    };
+    const shared = (length, fill = -1) => new Float32Array(new SharedArrayBuffer(4 * length)).fill(fill);
+
+    const report = { isolated: crossOriginIsolated, checks: [] };
+    const pool = await InferencePool.create(bytes, { workers: 3 });
+    for (const rows of [1, 200, 1000]) {
+      const plain = digits.images('test').slice(0, rows * 784);
+      const x = shared(plain.length);
+      x.set(plain);
+      const code = model.encode(plain);
+      const reconstruction = model.reconstruct(plain);
+      const decoded = model.decode(code);
+      const sharedCode = shared(code.length);
+      sharedCode.set(code);
+
+      const into = shared(x.length);
+      const codeInto = shared(code.length);
+      const decodedInto = shared(x.length);
+      // In flight together: shared in and out, shared in only, shared out only.
+      const plainOut = new Float32Array(x.length);
+      const sharedOut = shared(x.length);
+      const [fresh] = await Promise.all([pool.reconstruct(x), pool.reconstructInto(x, into),
+        pool.encodeInto(x, codeInto), pool.decodeInto(sharedCode, decodedInto),
+        pool.reconstructInto(x, plainOut), pool.reconstructInto(plain, sharedOut)]);
+      // The input is read, never written: then `out` the input itself.
+      const untouched = same(x, plain);
+      await pool.reconstructInto(x, x);
+      report.checks.push({
+        rows,
+        untouched,
+        fresh: same(fresh, reconstruction) && !(fresh.buffer instanceof SharedArrayBuffer),
+        into: same(into, reconstruction) && same(plainOut, reconstruction)
+          && same(sharedOut, reconstruction),
+        encode: same(codeInto, code),
+        decode: same(decodedInto, decoded),
+        inPlace: same(x, reconstruction),
+        changed: !same(reconstruction, plain),
+      });
+    }
+    pool.terminate();
+    return report;
+  }, undefined, /^$/, isolatedBase);
+  assert.equal(outcome.isolated, true);
+  assert.equal(outcome.checks.length, 3);
+  for (const check of outcome.checks) {
+    assert.deepEqual(check, {
+      ...check, untouched: true, fresh: true, into: true, encode: true, decode: true, inPlace: true,
+      changed: true,
+    }, JSON.stringify(check));
+  }
+});
+
+test('a failed call leaves a shared `out` as it was, and the next call still runs', async () => {
+  const outcome = await inPage(async () => {
+    const lab = await import('./node_modules/autoencoder-lab/index.js');
+    const { InferencePool } = lab;
+    await lab.init();
+    const digits = await lab.loadDigits();
+    const bytes = new Uint8Array(await (await fetch(
+      './node_modules/autoencoder-lab/models/undercomplete.safetensors')).arrayBuffer());
+    const model = lab.Autoencoder.fromBytes(bytes);
+    const shared = (length, fill = -1) => new Float32Array(new SharedArrayBuffer(4 * length)).fill(fill);
+    const pool = await InferencePool.create(bytes, { workers: 2 });
+    const x = shared(1000 * 784);
+    x.set(digits.images('test').subarray(0, x.length));
+    const out = shared(x.length);
+    const report = {};
+    // A NaN in the second worker's share, then in the first's and the second's.
+    for (const [name, at] of [['second', [700 * 784 + 5]], ['both', [3, 900 * 784]]]) {
+      const bad = shared(x.length);
+      bad.set(x);
+      for (const i of at) bad[i] = NaN;
+      report[name] = await pool.reconstructInto(bad, out).then(() => 'resolved', (e) => e.message);
+      report[`${name}Untouched`] = out.every((v) => v === -1);
+    }
+    await pool.reconstructInto(x, out);
+    const expected = model.reconstruct(x.slice());
+    report.after = out.every((v, i) => Object.is(v, expected[i]));
+    pool.terminate();
+    return report;
+  }, undefined, /^$/, isolatedBase);
+  assert.equal(outcome.second,
+    `InferencePool.reconstructInto: input value at index ${700 * 784 + 5} is NaN or infinite`);
+  assert.equal(outcome.both, 'InferencePool.reconstructInto: input value at index 3 is NaN or infinite');
+  assert.equal(outcome.secondUntouched, true);
+  assert.equal(outcome.bothUntouched, true);
+  assert.equal(outcome.after, true);
+});
+
+test('`fused: true` runs the fused build: close to the model, other last bits, the same alone or in a batch', async () => {
+  const outcome = await inPage(async () => {
+    const lab = await import('./node_modules/autoencoder-lab/index.js');
+    const { InferencePool } = lab;
+    await lab.init();
+    const digits = await lab.loadDigits();
+    const bytes = new Uint8Array(await (await fetch(
+      './node_modules/autoencoder-lab/models/undercomplete.safetensors')).arrayBuffer());
+    const model = lab.Autoencoder.fromBytes(bytes);
+    const x = digits.images('test').slice(0, 1000 * 784);
+    const expected = model.reconstruct(x);
+
+    const plain = await InferencePool.create(bytes, { workers: 2 });
+    const pool = await InferencePool.create(bytes, { workers: 2, fused: true });
+    const batch = await pool.reconstruct(x);
+    const rows = [0, 1, 999].map((i) => x.subarray(i * 784, (i + 1) * 784));
+    const alone = await Promise.all(rows.map((row) => pool.reconstruct(row)));
+    let largest = 0;
+    let differ = 0;
+    batch.forEach((v, i) => {
+      largest = Math.max(largest, Math.abs(v - expected[i]));
+      if (!Object.is(v, expected[i])) differ += 1;
+    });
+    const refusal = await InferencePool.create(bytes, { fused: 'yes' }).then(() => 'made', (e) => e.message);
+    const report = {
+      fused: [plain.fused, pool.fused],
+      largest,
+      differ,
+      alone: alone.every((row, r) => row.every((v, i) => Object.is(v, batch[[0, 1, 999][r] * 784 + i]))),
+      refusal,
+    };
+    plain.terminate();
+    pool.terminate();
+    return report;
+  });
+  assert.deepEqual(outcome.fused, [false, true]);
+  // Fused sums differ from unfused ones in their last bits only.
+  assert.ok(outcome.largest < 1e-5, `largest difference ${outcome.largest}`);
+  assert.ok(outcome.differ > 1000, `${outcome.differ} values differ: is the fused build loaded?`);
+  assert.equal(outcome.alone, true);
+  assert.equal(outcome.refusal, "InferencePool.create: `fused` must be true or false, got 'yes'");
 });
 
 test('every failure rejects with the model\'s own words and leaves `out` as it was', async () => {

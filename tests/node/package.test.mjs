@@ -67,7 +67,8 @@ test('the tarball holds the code, types, workers, wasm and digits', () => {
   const files = new Set(packed.files.map((file) => file.path));
   for (const file of ['package.json', 'index.js', 'index.d.ts', 'worker.js',
     'training-worker.js', 'pool.js', 'pool.d.ts', 'pool-worker.js', 'autoencoder_lab.js', 'autoencoder_lab_bg.wasm',
-    'autoencoder_lab_relaxed_bg.wasm', 'digits.bin',
+    'autoencoder_lab_relaxed_bg.wasm', 'autoencoder_lab_infer_bg.wasm', 'autoencoder_lab_infer_fused_bg.wasm',
+    'digits.bin',
     'widgets.js', 'widgets.d.ts', 'widgets/model.js', 'models/sparse.safetensors',
     'models/image-label.safetensors']) {
     assert.ok(files.has(file), `${file} is missing from ${[...files].join(', ')}`);
