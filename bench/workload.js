@@ -199,15 +199,25 @@ export function latencyMicroseconds(call, calls = 1000) {
 }
 
 /**
+ * How long a batch call is warmed up before it is timed, and the fewest
+ * warm-up calls, in ms and calls: a fresh InferencePool's workers run their
+ * first calls in code the engine has not yet optimised (a tenth of the speed
+ * at the first call, about half over the next few), and so may any system's.
+ */
+const WARM_UP_MS = 300;
+const WARM_UP_CALLS = 3;
+
+/**
  * Examples per second of `call` on `examples` examples, once per repeat, after
- * one warm-up call.
+ * a warm-up (WARM_UP_MS and at least WARM_UP_CALLS calls).
  * @param {() => unknown} call
  * @param {number} examples
  * @param {number} repeats
  * @returns {number[]}
  */
 export function throughputs(call, examples, repeats) {
-  call();
+  const start = performance.now();
+  for (let i = 0; i < WARM_UP_CALLS || performance.now() - start < WARM_UP_MS; i += 1) call();
   return Array.from({ length: repeats }, () => {
     const start = performance.now();
     call();
@@ -217,7 +227,8 @@ export function throughputs(call, examples, repeats) {
 
 /** `throughputs` of a call that returns a promise, each call timed until it settles. */
 export async function throughputsAsync(call, examples, repeats) {
-  await call();
+  const start = performance.now();
+  for (let i = 0; i < WARM_UP_CALLS || performance.now() - start < WARM_UP_MS; i += 1) await call();
   const rates = [];
   for (let i = 0; i < repeats; i += 1) {
     const start = performance.now();

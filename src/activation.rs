@@ -33,7 +33,7 @@ impl Activation {
     /// loop and the sigmoid is branch-free, so the loop vectorises.
     pub fn apply_in_place(self, values: &mut [f32]) {
         match self {
-            Activation::Sigmoid => values.iter_mut().for_each(|v| *v = sigmoid(*v)),
+            Activation::Sigmoid => sigmoid_in_place(values),
             Activation::Relu => values.iter_mut().for_each(|v| *v = v.max(0.0)),
             Activation::Tanh => values.iter_mut().for_each(|v| *v = tanh(*v)),
             Activation::Identity => {}
@@ -125,6 +125,68 @@ pub fn sigmoid(z: f32) -> f32 {
     1.0 / (1.0 + exp(-z))
 }
 
+/// [`sigmoid`] of every value, in place: a loop the compiler vectorises, but
+/// in the `fused-inference` build, whose sigmoid fuses its multiply-adds.
+fn sigmoid_in_place(values: &mut [f32]) {
+    #[cfg(all(target_arch = "wasm32", feature = "fused-inference"))]
+    // SAFETY: the fused build runs only where wasm has relaxed SIMD (its
+    // module does not validate elsewhere).
+    unsafe {
+        fused::sigmoid_in_place(values)
+    }
+    #[cfg(not(all(target_arch = "wasm32", feature = "fused-inference")))]
+    values.iter_mut().for_each(|v| *v = sigmoid(*v));
+}
+
+/// The sigmoid of the `fused-inference` build: [`sigmoid`]'s operations on
+/// four values at a time, with each multiply-add of [`exp`] fused where the
+/// engine chooses to (relaxed SIMD), so its last bits differ from
+/// [`sigmoid`]'s. The last few values of a slice go through the same vector
+/// operations, so a value gets the same bits wherever it sits.
+#[cfg(all(target_arch = "wasm32", feature = "fused-inference"))]
+mod fused {
+    use super::{LN2_HIGH, LN2_LOW, ROUND, TAYLOR};
+    use core::arch::wasm32::*;
+
+    #[target_feature(enable = "relaxed-simd")]
+    pub unsafe fn sigmoid_in_place(values: &mut [f32]) {
+        let mut quads = values.chunks_exact_mut(4);
+        for quad in &mut quads {
+            let z = v128_load(quad.as_ptr() as *const v128);
+            v128_store(quad.as_mut_ptr() as *mut v128, sigmoid(z));
+        }
+        let rest = quads.into_remainder();
+        if !rest.is_empty() {
+            let mut padded = [0.0f32; 4];
+            padded[..rest.len()].copy_from_slice(rest);
+            let z = v128_load(padded.as_ptr() as *const v128);
+            v128_store(padded.as_mut_ptr() as *mut v128, sigmoid(z));
+            rest.copy_from_slice(&padded[..rest.len()]);
+        }
+    }
+
+    /// `1 / (1 + e^−z)`, as [`super::sigmoid`] and [`super::exp`] write it.
+    #[inline]
+    #[target_feature(enable = "relaxed-simd")]
+    unsafe fn sigmoid(z: v128) -> v128 {
+        let splat = f32x4_splat;
+        // −z clamped to [−87, 88] (pseudo-max and -min: NaN stays NaN).
+        let x = f32x4_pmin(f32x4_pmax(f32x4_neg(z), splat(-87.0)), splat(88.0));
+        let shifted = f32x4_relaxed_madd(x, splat(std::f32::consts::LOG2_E), splat(ROUND));
+        let n = f32x4_sub(shifted, splat(ROUND));
+        let r = f32x4_relaxed_nmadd(n, splat(LN2_HIGH), x);
+        let r = f32x4_relaxed_nmadd(n, splat(LN2_LOW), r);
+        let mut p = splat(TAYLOR[0]);
+        for &c in &TAYLOR[1..] {
+            p = f32x4_relaxed_madd(p, r, splat(c));
+        }
+        let bias = ROUND.to_bits() as i32 - 127;
+        let exponent = i32x4_shl(i32x4_sub(shifted, i32x4_splat(bias)), 23);
+        let e = f32x4_mul(p, exponent);
+        f32x4_div(splat(1.0), f32x4_add(splat(1.0), e))
+    }
+}
+
 /// `e^x` in f32 to within 2 ulp, without branches, so that loops over slices
 /// vectorise (SSE2, AVX, wasm simd128) where `f32::exp` is a libm call.
 ///
@@ -133,11 +195,6 @@ pub fn sigmoid(z: f32) -> f32 {
 /// of degree 7 (truncation error below 2e-9); `2^n` is built from its bits.
 #[inline(always)]
 pub fn exp(x: f32) -> f32 {
-    // 1.5 · 2^23: adding it rounds to an integer, kept in the low mantissa bits.
-    const ROUND: f32 = 12_582_912.0;
-    const LN2_HIGH: f32 = 0.693_145_75;
-    const LN2_LOW: f32 = 1.428_606_8e-6;
-
     // Comparisons rather than `clamp`: they become wasm's one-instruction
     // pseudo-minimum and pseudo-maximum, where `f32x4.min` and `max` cost
     // several (their NaN and ±0 rules). NaN stays NaN either way.
@@ -147,21 +204,32 @@ pub fn exp(x: f32) -> f32 {
     let n = shifted - ROUND;
     let r = x - n * LN2_HIGH - n * LN2_LOW;
 
-    let mut p = 1.0 / 5040.0;
-    for c in [
-        1.0 / 720.0,
-        1.0 / 120.0,
-        1.0 / 24.0,
-        1.0 / 6.0,
-        0.5,
-        1.0,
-        1.0,
-    ] {
+    let mut p = TAYLOR[0];
+    for c in &TAYLOR[1..] {
         p = p * r + c;
     }
     let exponent = (shifted.to_bits() as i32 - ROUND.to_bits() as i32 + 127) << 23;
     p * f32::from_bits(exponent as u32)
 }
+
+/// [`exp`]'s 1.5 · 2^23: adding it rounds to an integer, kept in the low
+/// mantissa bits.
+const ROUND: f32 = 12_582_912.0;
+/// ln 2 in two parts, the first with zeros in its low bits, so that
+/// `n · LN2_HIGH` is exact for the `n` of [`exp`].
+const LN2_HIGH: f32 = 0.693_145_75;
+const LN2_LOW: f32 = 1.428_606_8e-6;
+/// The Taylor coefficients of `e^r` from `r⁷` down to `r⁰`.
+const TAYLOR: [f32; 8] = [
+    1.0 / 5040.0,
+    1.0 / 720.0,
+    1.0 / 120.0,
+    1.0 / 24.0,
+    1.0 / 6.0,
+    0.5,
+    1.0,
+    1.0,
+];
 
 /// `e^(v_k − max v) / Σ_j e^(v_j − max v)` in place: the softmax, safe
 /// from overflow whatever the logits.

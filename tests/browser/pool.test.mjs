@@ -259,22 +259,46 @@ test('`fused: true` runs the fused build: close to the model, other last bits, t
       if (!Object.is(v, expected[i])) differ += 1;
     });
     const refusal = await InferencePool.create(bytes, { fused: 'yes' }).then(() => 'made', (e) => e.message);
+    const sameRows = (rowsAlone, whole, picked, width) => rowsAlone.every((row, r) => {
+      return row.every((v, i) => Object.is(v, whole[picked[r] * width + i]));
+    });
+
+    // Layers whose widths are not a multiple of four (the kernels' and the
+    // sigmoid's last few values), and sums long enough to round differently.
+    const odd = new lab.Autoencoder({
+      inputSize: 13,
+      encoder: [{ units: 7, activation: 'sigmoid' }],
+      decoder: [{ units: 13, activation: 'sigmoid' }],
+      seed: 3,
+    });
+    const oddPool = await InferencePool.create(odd.toBytes(), { workers: 2, fused: true });
+    const oddX = Float32Array.from({ length: 300 * 13 }, (_, i) => ((i * 7919) % 101) / 100);
+    const oddExpected = odd.reconstruct(oddX);
+    const oddBatch = await oddPool.reconstruct(oddX);
+    const oddAlone = await Promise.all([0, 150, 299].map((i) => {
+      return oddPool.reconstruct(oddX.subarray(i * 13, (i + 1) * 13));
+    }));
     const report = {
-      fused: [plain.fused, pool.fused],
+      fused: [plain.fused, pool.fused, oddPool.fused],
       largest,
       differ,
-      alone: alone.every((row, r) => row.every((v, i) => Object.is(v, batch[[0, 1, 999][r] * 784 + i]))),
+      alone: sameRows(alone, batch, [0, 1, 999], 784),
+      oddLargest: Math.max(...oddBatch.map((v, i) => Math.abs(v - oddExpected[i]))),
+      oddAlone: sameRows(oddAlone, oddBatch, [0, 150, 299], 13),
       refusal,
     };
     plain.terminate();
     pool.terminate();
+    oddPool.terminate();
     return report;
   });
-  assert.deepEqual(outcome.fused, [false, true]);
+  assert.deepEqual(outcome.fused, [false, true, true]);
   // Fused sums differ from unfused ones in their last bits only.
   assert.ok(outcome.largest < 1e-5, `largest difference ${outcome.largest}`);
   assert.ok(outcome.differ > 1000, `${outcome.differ} values differ: is the fused build loaded?`);
   assert.equal(outcome.alone, true);
+  assert.ok(outcome.oddLargest < 1e-5, `largest difference ${outcome.oddLargest}`);
+  assert.equal(outcome.oddAlone, true);
   assert.equal(outcome.refusal, "InferencePool.create: `fused` must be true or false, got 'yes'");
 });
 
