@@ -10,6 +10,34 @@ import { join } from 'node:path';
 import { installPackedPackage } from '../packed.mjs';
 import { servePackedProject } from './helpers.mjs';
 
+/**
+ * What the tests' pages share, served beside pool.html: the package, the
+ * digits, the ready undercomplete model (as bytes and loaded), and bit-exact
+ * comparison of Float32Arrays.
+ */
+const PAGE_HELPERS = `
+export async function setUp() {
+  const lab = await import('./node_modules/autoencoder-lab/index.js');
+  await lab.init();
+  const digits = await lab.loadDigits();
+  const bytes = new Uint8Array(await (await fetch(
+    './node_modules/autoencoder-lab/models/undercomplete.safetensors')).arrayBuffer());
+  return { lab, InferencePool: lab.InferencePool, digits, bytes, model: lab.Autoencoder.fromBytes(bytes) };
+}
+
+const bits = (values) => new Uint32Array(values.buffer, values.byteOffset, values.length);
+
+export function same(a, b) {
+  const [left, right] = [bits(a), bits(b)];
+  return left.length === right.length && left.every((v, i) => v === right[i]);
+}
+
+/** A Float32Array of \`length\` values on a SharedArrayBuffer, each \`fill\`. */
+export function shared(length, fill = -1) {
+  return new Float32Array(new SharedArrayBuffer(4 * length)).fill(fill);
+}
+`;
+
 let installed;
 let served;
 let base;
@@ -20,8 +48,9 @@ before(async () => {
   installed = installPackedPackage('autoencoder-lab-pool-');
   await writeFile(join(installed.project, 'pool.html'),
     '<!doctype html>\n<meta charset="utf-8">\n<link rel="icon" href="data:,">\n');
+  await writeFile(join(installed.project, 'pool-helpers.js'), PAGE_HELPERS);
   served = await servePackedProject(installed.project,
-    ['node_modules', 'pool.html', 'chatty-worker.js'], 60_000);
+    ['node_modules', 'pool.html', 'pool-helpers.js', 'chatty-worker.js'], 60_000);
   ({ base, isolatedBase, context } = served);
 });
 
@@ -54,18 +83,9 @@ async function inPage(body, arg, expected = /^$/, at = base) {
 
 test('a batch split across workers gives every row the bits of the model itself', async () => {
   const outcome = await inPage(async () => {
-    const lab = await import('./node_modules/autoencoder-lab/index.js');
+    const { setUp, same } = await import('./pool-helpers.js');
+    const { lab, digits, bytes, model } = await setUp();
     const { InferencePool } = await import('./node_modules/autoencoder-lab/pool.js');
-    await lab.init();
-    const digits = await lab.loadDigits();
-    const bytes = new Uint8Array(await (await fetch(
-      './node_modules/autoencoder-lab/models/undercomplete.safetensors')).arrayBuffer());
-    const model = lab.Autoencoder.fromBytes(bytes);
-    const bits = (values) => new Uint32Array(values.buffer, values.byteOffset, values.length);
-    const same = (a, b) => {
-      const [left, right] = [bits(a), bits(b)];
-      return left.length === right.length && left.every((v, i) => v === right[i]);
-    };
 
     const report = { sameClass: lab.InferencePool === InferencePool, checks: [] };
     for (const workers of [2, 3]) {
@@ -135,19 +155,8 @@ test('a batch split across workers gives every row the bits of the model itself'
 
 test('on an isolated page, arrays in shared memory are read and written in place, with the model\'s bits', async () => {
   const outcome = await inPage(async () => {
-    const lab = await import('./node_modules/autoencoder-lab/index.js');
-    const { InferencePool } = lab;
-    await lab.init();
-    const digits = await lab.loadDigits();
-    const bytes = new Uint8Array(await (await fetch(
-      './node_modules/autoencoder-lab/models/undercomplete.safetensors')).arrayBuffer());
-    const model = lab.Autoencoder.fromBytes(bytes);
-    const bits = (values) => new Uint32Array(values.buffer, values.byteOffset, values.length);
-    const same = (a, b) => {
-      const [left, right] = [bits(a), bits(b)];
-      return left.length === right.length && left.every((v, i) => v === right[i]);
-    };
-    const shared = (length, fill = -1) => new Float32Array(new SharedArrayBuffer(4 * length)).fill(fill);
+    const { setUp, same, shared } = await import('./pool-helpers.js');
+    const { InferencePool, digits, bytes, model } = await setUp();
 
     const report = { isolated: crossOriginIsolated, checks: [] };
     const pool = await InferencePool.create(bytes, { workers: 3 });
@@ -200,14 +209,8 @@ test('on an isolated page, arrays in shared memory are read and written in place
 
 test('a failed call leaves a shared `out` as it was, and the next call still runs', async () => {
   const outcome = await inPage(async () => {
-    const lab = await import('./node_modules/autoencoder-lab/index.js');
-    const { InferencePool } = lab;
-    await lab.init();
-    const digits = await lab.loadDigits();
-    const bytes = new Uint8Array(await (await fetch(
-      './node_modules/autoencoder-lab/models/undercomplete.safetensors')).arrayBuffer());
-    const model = lab.Autoencoder.fromBytes(bytes);
-    const shared = (length, fill = -1) => new Float32Array(new SharedArrayBuffer(4 * length)).fill(fill);
+    const { setUp, shared } = await import('./pool-helpers.js');
+    const { InferencePool, digits, bytes, model } = await setUp();
     const pool = await InferencePool.create(bytes, { workers: 2 });
     const x = shared(1000 * 784);
     x.set(digits.images('test').subarray(0, x.length));
@@ -237,13 +240,8 @@ test('a failed call leaves a shared `out` as it was, and the next call still run
 
 test('`fused: true` runs the fused build: close to the model, other last bits, the same alone or in a batch', async () => {
   const outcome = await inPage(async () => {
-    const lab = await import('./node_modules/autoencoder-lab/index.js');
-    const { InferencePool } = lab;
-    await lab.init();
-    const digits = await lab.loadDigits();
-    const bytes = new Uint8Array(await (await fetch(
-      './node_modules/autoencoder-lab/models/undercomplete.safetensors')).arrayBuffer());
-    const model = lab.Autoencoder.fromBytes(bytes);
+    const { setUp } = await import('./pool-helpers.js');
+    const { lab, InferencePool, digits, bytes, model } = await setUp();
     const x = digits.images('test').slice(0, 1000 * 784);
     const expected = model.reconstruct(x);
 
@@ -304,12 +302,8 @@ test('`fused: true` runs the fused build: close to the model, other last bits, t
 
 test('every failure rejects with the model\'s own words and leaves `out` as it was', async () => {
   const outcome = await inPage(async () => {
-    const lab = await import('./node_modules/autoencoder-lab/index.js');
-    const { InferencePool } = lab;
-    await lab.init();
-    const bytes = new Uint8Array(await (await fetch(
-      './node_modules/autoencoder-lab/models/undercomplete.safetensors')).arrayBuffer());
-    const model = lab.Autoencoder.fromBytes(bytes);
+    const { setUp } = await import('./pool-helpers.js');
+    const { lab, InferencePool, bytes, model } = await setUp();
     const message = (call) => {
       try {
         call();
