@@ -18,6 +18,9 @@ const MOST_WORKERS = 16;
 const START_TIMEOUT = 30_000;
 /** How long it may then take to load the wasm module and the model, in ms. */
 const LOAD_TIMEOUT = 120_000;
+/** The counters of a call's barrier (as pool-worker.js reads them): shares done, and whether one failed. */
+const ARRIVED = 0;
+const FAILED = 1;
 /** What the methods without `out` pass for it: an `out` of null is the caller's mistake. */
 const NO_OUT = Symbol('no out');
 
@@ -290,24 +293,24 @@ export class InferencePool {
    */
   #send(worker, op, values, resultLength, shared = {}) {
     const id = ++this.#calls;
-    const inPlace = isShared(values);
-    const x = inPlace ? values : this.#spare(values.length);
-    if (!inPlace) x.set(values);
-    // A reconstruction has its input's shape: the worker writes it over a copied `x`.
-    const out = shared.out ?? (resultLength === null || (op === 'reconstruct' && !inPlace)
-      ? null : this.#spare(resultLength));
-    const moved = [x, out].filter((array) => array && !isShared(array)).map((array) => array.buffer);
     return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
       try {
+        const inPlace = isShared(values);
+        const x = inPlace ? values : this.#spare(values.length);
+        if (!inPlace) x.set(values);
+        // A reconstruction has its input's shape: the worker writes it over a copied `x`.
+        const out = shared.out ?? (resultLength === null || (op === 'reconstruct' && !inPlace)
+          ? null : this.#spare(resultLength));
+        const moved = [x, out].filter((a) => a && !isShared(a)).map((a) => a.buffer);
+        this.#pending.set(id, { resolve, reject });
         worker.postMessage({ type: 'run', id, op, x, out, barrier: shared.barrier, count: shared.count },
           moved);
       } catch (error) {
         // The other shares' workers must not wait for this one.
         if (shared.barrier) {
-          Atomics.store(shared.barrier, 1, 1);
-          Atomics.add(shared.barrier, 0, 1);
-          Atomics.notify(shared.barrier, 0);
+          Atomics.store(shared.barrier, FAILED, 1);
+          Atomics.add(shared.barrier, ARRIVED, 1);
+          Atomics.notify(shared.barrier, ARRIVED);
         }
         this.#pending.delete(id);
         reject(error);

@@ -224,7 +224,21 @@ test('a failed call leaves a shared `out` as it was, and the next call still run
       report[name] = await pool.reconstructInto(bad, out).then(() => 'resolved', (e) => e.message);
       report[`${name}Untouched`] = out.every((v) => v === -1);
     }
-    await pool.reconstructInto(x, out);
+    // A share that cannot be sent: the other share's worker must not wait for it.
+    const post = Worker.prototype.postMessage;
+    let runs = 0;
+    Worker.prototype.postMessage = function (message, ...rest) {
+      if (message?.type === 'run' && ++runs === 2) throw new Error('refused by the test');
+      return post.call(this, message, ...rest);
+    };
+    const settled = (promise) => Promise.race([
+      promise.then(() => 'resolved', (e) => e.message),
+      new Promise((resolve) => setTimeout(() => resolve('still waiting after 10 s'), 10_000)),
+    ]);
+    report.unsent = await settled(pool.reconstructInto(x, out));
+    Worker.prototype.postMessage = post;
+    report.unsentUntouched = out.every((v) => v === -1);
+    report.next = await settled(pool.reconstructInto(x, out));
     const expected = model.reconstruct(x.slice());
     report.after = out.every((v, i) => Object.is(v, expected[i]));
     pool.terminate();
@@ -233,8 +247,11 @@ test('a failed call leaves a shared `out` as it was, and the next call still run
   assert.equal(outcome.second,
     `InferencePool.reconstructInto: input value at index ${700 * 784 + 5} is NaN or infinite`);
   assert.equal(outcome.both, 'InferencePool.reconstructInto: input value at index 3 is NaN or infinite');
+  assert.equal(outcome.unsent, 'InferencePool.reconstructInto: refused by the test');
+  assert.equal(outcome.unsentUntouched, true);
   assert.equal(outcome.secondUntouched, true);
   assert.equal(outcome.bothUntouched, true);
+  assert.equal(outcome.next, 'resolved');
   assert.equal(outcome.after, true);
 });
 
