@@ -27,15 +27,25 @@
  *   { type: 'error', id, message }          id is null for a failed load
  */
 import { init, Autoencoder } from './infer.js';
+import { fusedInference } from './autoencoder_lab_infer.js';
 import { hasRelaxedSimd } from './relaxed.js';
 
 let model = null;
 /** Where a result for an `out` in shared memory waits for the other shares. */
 let held = new Float32Array(0);
 
-/** The barrier's two counters: shares that have their result, and whether one failed. */
+/**
+ * A call's barrier (an Int32Array on shared memory): the shares that have
+ * their result, whether one failed, and the call's state: open until the
+ * last share decides (committed: every share writes its result; cancelled:
+ * none does). The pool cancels an open call it gives up on.
+ */
 const ARRIVED = 0;
 const FAILED = 1;
+const STATE = 2;
+const OPEN = 0;
+const COMMITTED = 1;
+const CANCELLED = 2;
 
 self.addEventListener('message', ({ data }) => {
   if (data?.type === 'load') load(data);
@@ -45,17 +55,17 @@ self.postMessage({ type: 'started' });
 
 async function load({ wasm, fused, bytes }) {
   try {
-    const fuses = fused && (wasm !== null || hasRelaxedSimd());
     // A literal `new URL(..., import.meta.url)`, as bundlers look for.
     const fusedBuild = new URL('./autoencoder_lab_infer_fused_bg.wasm', import.meta.url);
-    await init(wasm ?? (fuses ? fusedBuild : undefined));
+    await init(wasm ?? (fused && hasRelaxedSimd() ? fusedBuild : undefined));
     model = Autoencoder.fromBytes(bytes);
     self.postMessage({
       type: 'loaded',
       inputSize: model.inputSize,
       codeSize: model.codeSize,
       isEncoderOnly: model.isEncoderOnly,
-      fused: fuses,
+      // The module's own word: a `wasm` given may be either build.
+      fused: fusedInference(),
     });
   } catch (error) {
     self.postMessage({ type: 'error', id: null, message: error.message });
@@ -95,19 +105,19 @@ function runIntoShared(id, op, x, out, barrier, count) {
   }
   if (failure) Atomics.store(barrier, FAILED, 1);
   if (Atomics.add(barrier, ARRIVED, 1) + 1 === count) {
-    Atomics.notify(barrier, ARRIVED);
+    const verdict = Atomics.load(barrier, FAILED) === 0 ? COMMITTED : CANCELLED;
+    Atomics.compareExchange(barrier, STATE, OPEN, verdict);
+    Atomics.notify(barrier, STATE);
   } else {
     // Shares of one call go to different workers, each taking its calls in
-    // order, so the others are on their way here.
-    for (let seen = Atomics.load(barrier, ARRIVED); seen < count; seen = Atomics.load(barrier, ARRIVED)) {
-      Atomics.wait(barrier, ARRIVED, seen);
-    }
+    // order, so the others are on their way here (or the pool cancels).
+    while (Atomics.load(barrier, STATE) === OPEN) Atomics.wait(barrier, STATE, OPEN);
   }
   if (failure) {
     self.postMessage({ type: 'error', id, message: failure.message });
     return;
   }
-  if (Atomics.load(barrier, FAILED) === 0) out.set(held.subarray(0, out.length));
+  if (Atomics.load(barrier, STATE) === COMMITTED) out.set(held.subarray(0, out.length));
   // A copied `x` goes back for reuse.
   const copied = isShared(x) ? null : x;
   self.postMessage({ type: 'done', id, x: copied, result: null }, copied ? [copied.buffer] : []);

@@ -10,18 +10,21 @@ export interface InferencePoolOptions {
   /** Where `pool-worker.js` is; by default beside `pool.js`. */
   workerUrl?: string | URL;
   /**
-   * Run the inference build whose products use fused multiply-adds (wasm
-   * relaxed SIMD), where the runtime has relaxed SIMD (`pool.fused` says
-   * whether it was loaded): about a fifth faster, but each value's last bits
-   * differ from the model's own (by a few units in the last place), and from
-   * one CPU to another. Default false.
+   * Run the inference build whose products and sigmoid use fused
+   * multiply-adds (wasm relaxed SIMD), where the runtime has relaxed SIMD
+   * (`pool.fused` says whether it was loaded): about a fifth less work per
+   * row, but each value differs a little from the model's own (under 1e-5
+   * for digits in [0, 1]; more where the sums are larger), and may differ
+   * from one CPU to another. Within that build a row gets the same bits
+   * alone or in any batch. Default false.
    */
   fused?: boolean;
   /**
    * Where the inference build's `.wasm` is (a relative URL is read against the
    * page's), or its bytes; by default `autoencoder_lab_infer_bg.wasm` beside
-   * the package's files, or with `fused`, `autoencoder_lab_infer_fused_bg.wasm`
-   * (give that file here to fuse: the pool loads the `wasm` given as it is).
+   * the package's files, or with `fused`, `autoencoder_lab_infer_fused_bg.wasm`.
+   * The file given here is loaded whatever `fused` says (give the fused file
+   * to fuse); `pool.fused` tells which build it was.
    */
   wasm?: string | URL | ArrayBuffer | ArrayBufferView;
 }
@@ -39,7 +42,8 @@ export interface InferencePoolOptions {
  * it unchanged until the call settles), and write such an `out` in place
  * (still only once every share has its result, and not at all on an error).
  * This leaves the page's thread nothing to do during a batch, and is the
- * fastest way to run one.
+ * fastest way to run one. Elsewhere, shared memory cannot be sent to a
+ * worker, and such arrays are copied like any other.
  * Every failure rejects with an `Error` whose message names the call, as the
  * model's own would (`InferencePool.reconstruct: input value at index 7 is
  * NaN or infinite`). The pool keeps the buffers of its last shares for the
@@ -54,7 +58,7 @@ export class InferencePool {
   readonly inputSize: number;
   readonly codeSize: number;
   readonly isEncoderOnly: boolean;
-  /** True where the workers run the fused build (`fused: true` on a runtime with relaxed SIMD). */
+  /** True where the workers run the fused build, as the loaded module itself says. */
   readonly fused: boolean;
   /** `[n, inputSize]` → `[n, codeSize]`. */
   encode(x: Float32Array): Promise<Float32Array>;
@@ -70,6 +74,10 @@ export class InferencePool {
   encodeInto(x: Float32Array, out: Float32Array): Promise<void>;
   decodeInto(code: Float32Array, out: Float32Array): Promise<void>;
   reconstructInto(x: Float32Array, out: Float32Array): Promise<void>;
-  /** Ends the workers: calls in flight reject, and so does every later call. */
+  /**
+   * Ends the workers: calls in flight reject, and so does every later call;
+   * but a call already writing its results into a shared `out` finishes
+   * first, and resolves (its `out` is never left half written).
+   */
   terminate(): void;
 }

@@ -18,17 +18,29 @@ const MOST_WORKERS = 16;
 const START_TIMEOUT = 30_000;
 /** How long it may then take to load the wasm module and the model, in ms. */
 const LOAD_TIMEOUT = 120_000;
-/** The counters of a call's barrier (as pool-worker.js reads them): shares done, and whether one failed. */
-const ARRIVED = 0;
-const FAILED = 1;
+/**
+ * A call's barrier, as pool-worker.js keeps it: shares done, whether one
+ * failed, and the call's state (open, then committed by its last share, or
+ * cancelled: by that share after a failure, or by the pool).
+ */
+const BARRIER_LENGTH = 3;
+const STATE = 2;
+const OPEN = 0;
+const COMMITTED = 1;
+const CANCELLED = 2;
 /** What the methods without `out` pass for it: an `out` of null is the caller's mistake. */
 const NO_OUT = Symbol('no out');
 
 const { subarray } = TYPED;
 const tag = (value) => Object.prototype.toString.call(value);
 const isArrayBuffer = (value) => tag(value) === '[object ArrayBuffer]';
-/** Whether a typed array's memory is shared (and so seen by the workers in place). */
-const isShared = (array) => tag(bufferOf.call(array)) === '[object SharedArrayBuffer]';
+/**
+ * Whether the workers see a typed array's memory in place: it is shared, and
+ * the page cross-origin isolated (elsewhere shared memory cannot be sent to a
+ * worker, and such arrays are copied like any other).
+ */
+const inPlace = (array) => tag(bufferOf.call(array)) === '[object SharedArrayBuffer]'
+  && globalThis.crossOriginIsolated === true;
 
 /** Runs one model's `encode`, `decode` and `reconstruct` across Web Workers. */
 export class InferencePool {
@@ -43,6 +55,8 @@ export class InferencePool {
   #pending = new Map();
   /** ArrayBuffers that came back from the workers, for the next shares. */
   #spares = [];
+  /** Calls in flight whose `out` the workers write: `{ barrier, ids }`. */
+  #sharedCalls = new Set();
   #next = 0;
   #stopped = null;
 
@@ -111,10 +125,10 @@ export class InferencePool {
       worker.addEventListener('message', ({ data }) => this.#answer(data));
       worker.addEventListener('error', (event) => {
         event.preventDefault();
-        this.#stop(`a worker failed (${event.message || 'for no reason it gave'})`);
+        this.#stop(`a worker failed (${event.message || 'for no reason it gave'})`, true);
       });
       worker.addEventListener('messageerror', () => {
-        this.#stop('a worker sent a message that could not be read');
+        this.#stop('a worker sent a message that could not be read', true);
       });
     }
   }
@@ -180,7 +194,9 @@ export class InferencePool {
 
   /**
    * Ends the workers and lets go of the buffers kept for reuse; calls in
-   * flight reject, and so does every later call.
+   * flight reject, and so does every later call. A call whose workers are
+   * already writing their results into shared memory finishes first (and
+   * resolves): its `out` is never left half written.
    */
   terminate() {
     if (!InferencePool.#isPool(this)) {
@@ -201,13 +217,27 @@ export class InferencePool {
     return pool.#run(op, x, out, name);
   }
 
-  #stop(reason) {
-    if (this.#stopped) return;
-    this.#stopped = reason;
-    this.#workers.forEach((worker) => worker.terminate());
+  /**
+   * Rejects the calls in flight and ends the workers, but for calls already
+   * committed to writing into shared memory: their workers end once those
+   * are done, unless a worker `failed`, which ends everything at once.
+   */
+  #stop(reason, failed = false) {
+    if (this.#stopped && !failed) return;
+    this.#stopped ??= reason;
     this.#spares = [];
-    for (const share of this.#pending.values()) share.reject(new Error(reason));
-    this.#pending.clear();
+    const finishing = new Set();
+    for (const { barrier, ids } of this.#sharedCalls) {
+      const state = Atomics.compareExchange(barrier, STATE, OPEN, CANCELLED);
+      Atomics.notify(barrier, STATE);
+      if (state === COMMITTED && !failed) ids.forEach((id) => finishing.add(id));
+    }
+    for (const [id, share] of this.#pending) {
+      if (finishing.has(id)) continue;
+      this.#pending.delete(id);
+      share.reject(new Error(reason));
+    }
+    if (this.#pending.size === 0) this.#workers.forEach((worker) => worker.terminate());
   }
 
   #answer(data) {
@@ -216,6 +246,8 @@ export class InferencePool {
     this.#pending.delete(data.id);
     if (data.type === 'done') share.resolve({ x: data.x, result: data.result });
     else share.reject(new Error(data.message));
+    // The last share a stopped pool waited for.
+    if (this.#stopped && this.#pending.size === 0) this.#workers.forEach((worker) => worker.terminate());
   }
 
   async #run(op, x, out, name) {
@@ -247,21 +279,29 @@ export class InferencePool {
     const shares = whole ? split(rows, this.#workers.length) : [[0, 0]];
     // An `out` in shared memory is written by the workers themselves, once
     // every share has its result (they wait for each other on `barrier`).
-    const sharedOut = whole && out !== NO_OUT && isShared(out);
-    const barrier = sharedOut ? new Int32Array(new SharedArrayBuffer(8)) : null;
+    const sharedOut = whole && out !== NO_OUT && inPlace(out);
+    const call = sharedOut
+      ? { barrier: new Int32Array(new SharedArrayBuffer(4 * BARRIER_LENGTH)), ids: [] } : null;
     const first = this.#next;
     this.#next = (first + shares.length) % this.#workers.length;
-    const settled = await Promise.allSettled(shares.map(([start, end], i) => {
+    const sent = shares.map(([start, end], i) => {
       const worker = this.#workers[(first + i) % this.#workers.length];
       if (!whole) return this.#send(worker, op, x, null);
       const share = {
         x: subarray.call(x, start * inWidth, end * inWidth),
         out: sharedOut ? subarray.call(out, start * outWidth, end * outWidth) : null,
-        barrier,
+        call,
         count: shares.length,
       };
       return this.#send(worker, op, share.x, (end - start) * outWidth, share);
-    }));
+    });
+    if (call) this.#sharedCalls.add(call);
+    let settled;
+    try {
+      settled = await Promise.allSettled(sent);
+    } finally {
+      this.#sharedCalls.delete(call);
+    }
     for (const outcome of settled) {
       if (outcome.status === 'fulfilled') this.#recycle(outcome.value);
     }
@@ -286,31 +326,32 @@ export class InferencePool {
    * Sends `values` to `worker`: a copy in a spare buffer, or the values
    * themselves where they are in shared memory. The result goes into
    * `shared.out` where that is given (shared memory too, written once the
-   * `shared.count` shares that meet at `shared.barrier` all have theirs), else
+   * `shared.count` shares that meet at `shared.call`'s barrier all have
+   * theirs; the share's id joins the call's), else
    * into a spare buffer of `resultLength` (none where `resultLength` is null:
    * the worker then makes its own). Resolves with the share's arrays
    * `{ x, result }`, whose unshared buffers become spares again once read.
    */
   #send(worker, op, values, resultLength, shared = {}) {
     const id = ++this.#calls;
+    const barrier = shared.call?.barrier;
+    shared.call?.ids.push(id);
     return new Promise((resolve, reject) => {
       try {
-        const inPlace = isShared(values);
-        const x = inPlace ? values : this.#spare(values.length);
-        if (!inPlace) x.set(values);
+        const seen = inPlace(values);
+        const x = seen ? values : this.#spare(values.length);
+        if (!seen) x.set(values);
         // A reconstruction has its input's shape: the worker writes it over a copied `x`.
-        const out = shared.out ?? (resultLength === null || (op === 'reconstruct' && !inPlace)
+        const out = shared.out ?? (resultLength === null || (op === 'reconstruct' && !seen)
           ? null : this.#spare(resultLength));
-        const moved = [x, out].filter((a) => a && !isShared(a)).map((a) => a.buffer);
+        const moved = [x, out].filter((a) => a && !inPlace(a)).map((a) => a.buffer);
         this.#pending.set(id, { resolve, reject });
-        worker.postMessage({ type: 'run', id, op, x, out, barrier: shared.barrier, count: shared.count },
-          moved);
+        worker.postMessage({ type: 'run', id, op, x, out, barrier, count: shared.count }, moved);
       } catch (error) {
         // The other shares' workers must not wait for this one.
-        if (shared.barrier) {
-          Atomics.store(shared.barrier, FAILED, 1);
-          Atomics.add(shared.barrier, ARRIVED, 1);
-          Atomics.notify(shared.barrier, ARRIVED);
+        if (barrier) {
+          Atomics.compareExchange(barrier, STATE, OPEN, CANCELLED);
+          Atomics.notify(barrier, STATE);
         }
         this.#pending.delete(id);
         reject(error);
@@ -340,7 +381,7 @@ export class InferencePool {
    */
   #recycle({ x, result }) {
     if (this.#stopped) return;
-    this.#spares.push(...new Set([x, result].filter((a) => a && !isShared(a)).map((a) => a.buffer)));
+    this.#spares.push(...new Set([x, result].filter((a) => a && !inPlace(a)).map((a) => a.buffer)));
     this.#spares.sort((a, b) => b.byteLength - a.byteLength);
     this.#spares.length = Math.min(this.#spares.length, 2 * this.#workers.length);
   }
@@ -377,6 +418,9 @@ function loaded(worker, wasm, fused, bytes) {
     }, START_TIMEOUT);
     const onMessage = ({ data }) => {
       if (data?.type === 'started') {
+        // Sent only now: a script that imports pool-worker.js late (after an
+        // `await`) would miss a message sent before it listens.
+        worker.postMessage({ type: 'load', wasm, fused, bytes });
         clearTimeout(silent);
         silent = setTimeout(() => {
           fail(new Error(`a worker did not load the model within ${LOAD_TIMEOUT / 1000} s `
@@ -406,7 +450,6 @@ function loaded(worker, wasm, fused, bytes) {
     };
     worker.addEventListener('message', onMessage);
     worker.addEventListener('error', onError);
-    worker.postMessage({ type: 'load', wasm, fused, bytes });
   });
 }
 

@@ -26,6 +26,14 @@ fn start() {
     console_error_panic_hook::set_once();
 }
 
+/// Whether this module's inference fuses its multiply-adds (the build for
+/// `InferencePool`'s `fused` option): the pool's workers ask the module they
+/// loaded, whatever file it came from. Not re-exported by the package.
+#[wasm_bindgen(js_name = fusedInference)]
+pub fn fused_inference() -> bool {
+    cfg!(feature = "fused-inference")
+}
+
 /// A whole number in `0..=max` from a JS number, naming the argument
 /// otherwise. Numbers cross as a `JsValue` and are checked here: for an
 /// `f64` parameter wasm-bindgen's glue passes `+value`, which turns `null`

@@ -50,7 +50,7 @@ before(async () => {
     '<!doctype html>\n<meta charset="utf-8">\n<link rel="icon" href="data:,">\n');
   await writeFile(join(installed.project, 'pool-helpers.js'), PAGE_HELPERS);
   served = await servePackedProject(installed.project,
-    ['node_modules', 'pool.html', 'pool-helpers.js', 'chatty-worker.js'], 60_000);
+    ['node_modules', 'pool.html', 'pool-helpers.js', 'chatty-worker.js', 'late-worker.js'], 60_000);
   ({ base, isolatedBase, context } = served);
 });
 
@@ -253,6 +253,102 @@ test('a failed call leaves a shared `out` as it was, and the next call still run
   assert.equal(outcome.bothUntouched, true);
   assert.equal(outcome.next, 'resolved');
   assert.equal(outcome.after, true);
+});
+
+test('terminate() rejects a shared call not yet written, and lets one already writing finish', async () => {
+  const outcome = await inPage(async () => {
+    const { setUp, shared } = await import('./pool-helpers.js');
+    const { InferencePool, digits, bytes, model } = await setUp();
+    const x = shared(5000 * 784);
+    const test = digits.images('test');
+    for (let i = 0; i < 5000; i += 1) x.set(test.subarray((i % 2000) * 784, (i % 2000 + 1) * 784), i * 784);
+    const expected = model.reconstruct(x.slice());
+    const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+    const report = {};
+
+    // Ended before its workers even start.
+    let pool = await InferencePool.create(bytes, { workers: 2 });
+    let out = shared(x.length);
+    const early = pool.reconstructInto(x, out).then(() => 'resolved', (e) => e.message);
+    pool.terminate();
+    report.early = await early;
+    await pause(300);
+    report.earlyUntouched = out.every((v) => v === -1);
+
+    // Ended once its workers are writing (seen from here, by busy waiting).
+    pool = await InferencePool.create(bytes, { workers: 2 });
+    out = shared(x.length);
+    const late = pool.reconstructInto(x, out).then(() => 'resolved', (e) => e.message);
+    const start = performance.now();
+    while (out[0] === -1 && performance.now() - start < 5000) { /* the first share is writing */ }
+    report.sawWriting = out[0] !== -1;
+    pool.terminate();
+    report.late = await late;
+    report.lateWhole = out.every((v, i) => Object.is(v, expected[i]));
+    out.fill(7);
+    await pause(300);
+    report.afterwards = out.every((v) => v === 7);
+    report.later = await pool.reconstructInto(x, out).then(() => 'resolved', (e) => e.message);
+    return report;
+  }, undefined, /^$/, isolatedBase);
+  assert.equal(outcome.early, 'InferencePool.reconstructInto: this InferencePool was terminated');
+  assert.equal(outcome.earlyUntouched, true);
+  assert.equal(outcome.sawWriting, true);
+  assert.equal(outcome.late, 'resolved');
+  assert.equal(outcome.lateWhole, true);
+  assert.equal(outcome.afterwards, true);
+  assert.equal(outcome.later, 'InferencePool.reconstructInto: this InferencePool was terminated');
+});
+
+test('on a page that is not isolated, arrays in shared memory are copied like any other', async () => {
+  const outcome = await inPage(async () => {
+    const { setUp, same } = await import('./pool-helpers.js');
+    const { InferencePool, digits, bytes, model } = await setUp();
+    // Chromium makes shared memory for wasm even here, but cannot send it to a worker.
+    const memory = new WebAssembly.Memory({ shared: true, initial: 64, maximum: 64 });
+    const x = new Float32Array(memory.buffer, 0, 300 * 784);
+    const out = new Float32Array(memory.buffer, x.byteLength, x.length);
+    x.set(digits.images('test').subarray(0, x.length));
+    const pool = await InferencePool.create(bytes, { workers: 2 });
+    const expected = model.reconstruct(x.slice());
+    await pool.reconstructInto(x, out);
+    const fresh = await pool.reconstruct(x);
+    pool.terminate();
+    return {
+      isolated: crossOriginIsolated,
+      shared: Object.prototype.toString.call(memory.buffer),
+      into: same(out, expected),
+      fresh: same(fresh, expected),
+    };
+  });
+  assert.deepEqual(outcome, {
+    isolated: false, shared: '[object SharedArrayBuffer]', into: true, fresh: true,
+  });
+});
+
+test('pool.fused is the loaded module\'s own word, whatever file `wasm` names; a worker that imports late still loads', async () => {
+  await writeFile(join(installed.project, 'late-worker.js'),
+    "await new Promise((resolve) => setTimeout(resolve, 200));\n"
+    + "await import('./node_modules/autoencoder-lab/pool-worker.js');\n");
+  const outcome = await inPage(async () => {
+    const { setUp } = await import('./pool-helpers.js');
+    const { InferencePool, bytes } = await setUp();
+    const folder = './node_modules/autoencoder-lab/';
+    const fusedOf = async (options) => {
+      const pool = await InferencePool.create(bytes, { workers: 1, ...options });
+      pool.terminate();
+      return pool.fused;
+    };
+    return {
+      plainAsFused: await fusedOf({ fused: true, wasm: `${folder}autoencoder_lab_infer_bg.wasm` }),
+      fusedAsPlain: await fusedOf({ fused: false, wasm: `${folder}autoencoder_lab_infer_fused_bg.wasm` }),
+      late: await Promise.race([
+        fusedOf({ workerUrl: './late-worker.js', fused: true }).then(String, (e) => e.message),
+        new Promise((resolve) => setTimeout(() => resolve('still pending after 20 s'), 20_000)),
+      ]),
+    };
+  });
+  assert.deepEqual(outcome, { plainAsFused: false, fusedAsPlain: true, late: 'true' });
 });
 
 test('`fused: true` runs the fused build: close to the model, other last bits, the same alone or in a batch', async () => {
