@@ -315,8 +315,8 @@ function threadsNote(threads, ours) {
       "per core the page reports, at most 4), each with the inference build; it needs no " +
       'isolation. The page copies each share of the batch in and its result out, but for ' +
       'arrays in shared memory (on an isolated page), which the workers read and write in ' +
-      'place. The fused build (`fused: true`) fuses each multiply-add of its products; its ' +
-      'last bits differ from the other builds\'.');
+      'place. The fused build (`fused: true`) fuses the multiply-adds of its products and ' +
+      'sigmoid; its values differ a little from the other builds\'.');
   }
   return lines;
 }
