@@ -3,7 +3,7 @@
 // Rust core; `index.d.ts` documents each of them.
 
 import initWasm, * as glue from './autoencoder_lab.js';
-import { article, guarded, initOnce, readBytes, unreadable } from './load.js';
+import { guarded, initOnce, readBytes, shown, unreadable } from './load.js';
 import { hasRelaxedSimd } from './relaxed.js';
 
 export { TrainingWorker } from './training-worker.js';
@@ -56,9 +56,7 @@ export async function loadDigits(source) {
   await init();
   const where = source ?? new URL('./digits.bin', import.meta.url);
   if (!(typeof where === 'string' || where instanceof URL) || where === '') {
-    const made = where?.constructor?.name;
-    const got = typeof where === 'string' ? 'an empty path'
-      : made ? `${article(made)} ${made}` : String(where);
+    const got = typeof where === 'string' ? 'an empty path' : shown(where);
     throw new Error(`loadDigits: \`source\` must be the path or URL of a digits file, got ${got}`
       + (ArrayBuffer.isView(where) ? ' (for the bytes of one, use new Digits(bytes))' : ''));
   }

@@ -81,7 +81,7 @@ export const [typeOf, bufferOf, offsetOf, lengthOf] = [Symbol.toStringTag, 'buff
   .map((key) => Object.getOwnPropertyDescriptor(TYPED, key).get);
 
 // Not U: a Uint8Array.
-export const article = (kind) => (/^[AEIO]/.test(kind) ? 'an' : 'a');
+const article = (kind) => (/^[AEIO]/.test(kind) ? 'an' : 'a');
 
 /**
  * Which parameters of a glue function (its source) wasm-bindgen copies in as
@@ -109,11 +109,21 @@ function arrayLike(value) {
   }
 }
 
-/** A value as a message shows it: a string in quotes, an object by its class. */
-function shown(value) {
-  if (typeof value === 'string') return `'${value}'`;
+/** The longest string a message quotes whole. */
+const QUOTED = 40;
+
+/**
+ * A value as a message shows it: a string in quotes (a long one cut short,
+ * with its length), an object or a function by its class. pool.js shows
+ * values this way too.
+ */
+export function shown(value) {
+  if (typeof value === 'string') {
+    return value.length <= QUOTED ? `'${value}'`
+      : `'${value.slice(0, QUOTED)}…' (${value.length} characters)`;
+  }
   if (typeof value === 'bigint') return `${value}n`;
-  if (value === null || typeof value !== 'object') return String(value);
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return String(value);
   const made = Array.isArray(value) ? 'Array' : value.constructor?.name ?? 'object';
   return `${article(made)} ${made}`;
 }

@@ -9,7 +9,7 @@
  * sums. The `fused` option trades that for speed.
  */
 
-import { TYPED, article, bufferOf, lengthOf, typeOf } from './load.js';
+import { TYPED, bufferOf, lengthOf, shown, typeOf } from './load.js';
 
 /** Fewest rows a worker is given: below that, a message costs more than the rows. */
 const SHARE_ROWS = 64;
@@ -523,15 +523,4 @@ function firstNonFinite(values) {
     if (!Number.isFinite(values[i])) return i;
   }
   return -1;
-}
-
-/** A value as a message shows it: a short value itself, an object by its class (as load.js does). */
-function shown(value) {
-  if (value === null) return 'null';
-  if (value === undefined) return 'undefined';
-  if (typeof value === 'string') return `'${value.slice(0, 40)}'`;
-  if (typeof value === 'bigint') return `${value}n`;
-  if (typeof value !== 'object' && typeof value !== 'function') return String(value);
-  const made = Array.isArray(value) ? 'Array' : value.constructor?.name ?? 'object';
-  return `${article(made)} ${made}`;
 }

@@ -1312,6 +1312,11 @@ describe('live wasm objects', () => {
       /^Autoencoder.fromBytes: argument 1 is an ArrayBuffer: pass a typed array over it/);
     assertError(() => model.encode(null),
       /^Autoencoder.encode: argument 1 must be a Float32Array \(or an array of numbers\), got null$/);
+    // A long string is quoted in part, a function named by its class (not its source).
+    assertError(() => model.encode('0.5,'.repeat(250_000)),
+      /^Autoencoder.encode: argument 1 must be a Float32Array \(or an array of numbers\), got '(0\.5,){10}…' \(1000000 characters\)$/);
+    assertError(() => model.encode(() => 'the source of this function'),
+      /^Autoencoder.encode: argument 1 must be a Float32Array \(or an array of numbers\), got a Function$/);
     // A revoked Proxy cannot even be looked at: the engine's bare TypeError, named.
     const { proxy, revoke } = Proxy.revocable({}, {});
     revoke();
