@@ -28,24 +28,13 @@
  */
 import { init, Autoencoder } from './infer.js';
 import { fusedInference } from './autoencoder_lab_infer.js';
+import { ARRIVED, CANCELLED, COMMITTED, FAILED, OPEN, STATE } from './pool-barrier.js';
 import { hasRelaxedSimd } from './relaxed.js';
 
 let model = null;
 /** Where a result for an `out` in shared memory waits for the other shares. */
 let held = new Float32Array(0);
 
-/**
- * A call's barrier (an Int32Array on shared memory): the shares that have
- * their result, whether one failed, and the call's state: open until the
- * last share decides (committed: every share writes its result; cancelled:
- * none does). The pool cancels an open call it gives up on.
- */
-const ARRIVED = 0;
-const FAILED = 1;
-const STATE = 2;
-const OPEN = 0;
-const COMMITTED = 1;
-const CANCELLED = 2;
 
 self.addEventListener('message', ({ data }) => {
   if (data?.type === 'load') load(data);

@@ -10,6 +10,7 @@
  */
 
 import { TYPED, bufferOf, lengthOf, shown, typeOf } from './load.js';
+import { CANCELLED, COMMITTED, LENGTH as BARRIER_LENGTH, OPEN, STATE } from './pool-barrier.js';
 
 /** Fewest rows a worker is given: below that, a message costs more than the rows. */
 const SHARE_ROWS = 64;
@@ -18,16 +19,6 @@ const MOST_WORKERS = 16;
 const START_TIMEOUT = 30_000;
 /** How long it may then take to load the wasm module and the model, in ms. */
 const LOAD_TIMEOUT = 120_000;
-/**
- * A call's barrier, as pool-worker.js keeps it: shares done, whether one
- * failed, and the call's state (open, then committed by its last share, or
- * cancelled: by that share after a failure, or by the pool).
- */
-const BARRIER_LENGTH = 3;
-const STATE = 2;
-const OPEN = 0;
-const COMMITTED = 1;
-const CANCELLED = 2;
 /** What the methods without `out` pass for it: an `out` of null is the caller's mistake. */
 const NO_OUT = Symbol('no out');
 
