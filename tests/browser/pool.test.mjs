@@ -36,6 +36,17 @@ export function same(a, b) {
 export function shared(length, fill = -1) {
   return new Float32Array(new SharedArrayBuffer(4 * length)).fill(fill);
 }
+
+/**
+ * What \`promise\` comes to within \`seconds\`: its value where that is a
+ * string, else 'resolved'; its error's message; or that it is still pending.
+ */
+export function settled(promise, seconds = 10) {
+  return Promise.race([
+    promise.then((value) => (typeof value === 'string' ? value : 'resolved'), (error) => error.message),
+    new Promise((resolve) => setTimeout(() => resolve(\`still pending after \${seconds} s\`), seconds * 1000)),
+  ]);
+}
 `;
 
 let installed;
@@ -209,7 +220,7 @@ test('on an isolated page, arrays in shared memory are read and written in place
 
 test('a failed call leaves a shared `out` as it was, and the next call still runs', async () => {
   const outcome = await inPage(async () => {
-    const { setUp, shared } = await import('./pool-helpers.js');
+    const { setUp, settled, shared } = await import('./pool-helpers.js');
     const { InferencePool, digits, bytes, model } = await setUp();
     const pool = await InferencePool.create(bytes, { workers: 2 });
     const x = shared(1000 * 784);
@@ -221,7 +232,7 @@ test('a failed call leaves a shared `out` as it was, and the next call still run
       const bad = shared(x.length);
       bad.set(x);
       for (const i of at) bad[i] = NaN;
-      report[name] = await pool.reconstructInto(bad, out).then(() => 'resolved', (e) => e.message);
+      report[name] = await settled(pool.reconstructInto(bad, out));
       report[`${name}Untouched`] = out.every((v) => v === -1);
     }
     // A share that cannot be sent: the other share's worker must not wait for it.
@@ -231,10 +242,6 @@ test('a failed call leaves a shared `out` as it was, and the next call still run
       if (message?.type === 'run' && ++runs === 2) throw new Error('refused by the test');
       return post.call(this, message, ...rest);
     };
-    const settled = (promise) => Promise.race([
-      promise.then(() => 'resolved', (e) => e.message),
-      new Promise((resolve) => setTimeout(() => resolve('still waiting after 10 s'), 10_000)),
-    ]);
     report.unsent = await settled(pool.reconstructInto(x, out));
     Worker.prototype.postMessage = post;
     report.unsentUntouched = out.every((v) => v === -1);
@@ -257,7 +264,7 @@ test('a failed call leaves a shared `out` as it was, and the next call still run
 
 test('terminate() rejects a shared call not yet written, and lets one already writing finish', async () => {
   const outcome = await inPage(async () => {
-    const { setUp, shared } = await import('./pool-helpers.js');
+    const { setUp, settled, shared } = await import('./pool-helpers.js');
     const { InferencePool, digits, bytes, model } = await setUp();
     const x = shared(5000 * 784);
     const test = digits.images('test');
@@ -269,7 +276,7 @@ test('terminate() rejects a shared call not yet written, and lets one already wr
     // Ended before its workers even start.
     let pool = await InferencePool.create(bytes, { workers: 2 });
     let out = shared(x.length);
-    const early = pool.reconstructInto(x, out).then(() => 'resolved', (e) => e.message);
+    const early = settled(pool.reconstructInto(x, out));
     pool.terminate();
     report.early = await early;
     await pause(300);
@@ -278,7 +285,7 @@ test('terminate() rejects a shared call not yet written, and lets one already wr
     // Ended once its workers are writing (seen from here, by busy waiting).
     pool = await InferencePool.create(bytes, { workers: 2 });
     out = shared(x.length);
-    const late = pool.reconstructInto(x, out).then(() => 'resolved', (e) => e.message);
+    const late = settled(pool.reconstructInto(x, out));
     const start = performance.now();
     while (out[0] === -1 && performance.now() - start < 5000) { /* the first share is writing */ }
     report.sawWriting = out[0] !== -1;
@@ -288,7 +295,7 @@ test('terminate() rejects a shared call not yet written, and lets one already wr
     out.fill(7);
     await pause(300);
     report.afterwards = out.every((v) => v === 7);
-    report.later = await pool.reconstructInto(x, out).then(() => 'resolved', (e) => e.message);
+    report.later = await settled(pool.reconstructInto(x, out));
     return report;
   }, undefined, /^$/, isolatedBase);
   assert.equal(outcome.early, 'InferencePool.reconstructInto: this InferencePool was terminated');
@@ -331,7 +338,7 @@ test('pool.fused is the loaded module\'s own word, whatever file `wasm` names; a
     "await new Promise((resolve) => setTimeout(resolve, 200));\n"
     + "await import('./node_modules/autoencoder-lab/pool-worker.js');\n");
   const outcome = await inPage(async () => {
-    const { setUp } = await import('./pool-helpers.js');
+    const { setUp, settled } = await import('./pool-helpers.js');
     const { InferencePool, bytes } = await setUp();
     const folder = './node_modules/autoencoder-lab/';
     const fusedOf = async (options) => {
@@ -342,10 +349,7 @@ test('pool.fused is the loaded module\'s own word, whatever file `wasm` names; a
     return {
       plainAsFused: await fusedOf({ fused: true, wasm: `${folder}autoencoder_lab_infer_bg.wasm` }),
       fusedAsPlain: await fusedOf({ fused: false, wasm: `${folder}autoencoder_lab_infer_fused_bg.wasm` }),
-      late: await Promise.race([
-        fusedOf({ workerUrl: './late-worker.js', fused: true }).then(String, (e) => e.message),
-        new Promise((resolve) => setTimeout(() => resolve('still pending after 20 s'), 20_000)),
-      ]),
+      late: await settled(fusedOf({ workerUrl: './late-worker.js', fused: true }).then(String), 20),
     };
   });
   assert.deepEqual(outcome, { plainAsFused: false, fusedAsPlain: true, late: 'true' });
@@ -353,7 +357,7 @@ test('pool.fused is the loaded module\'s own word, whatever file `wasm` names; a
 
 test('`fused: true` runs the fused build: close to the model, other last bits, the same alone or in a batch', async () => {
   const outcome = await inPage(async () => {
-    const { setUp } = await import('./pool-helpers.js');
+    const { setUp, settled } = await import('./pool-helpers.js');
     const { lab, InferencePool, digits, bytes, model } = await setUp();
     const x = digits.images('test').slice(0, 1000 * 784);
     const expected = model.reconstruct(x);
@@ -369,7 +373,7 @@ test('`fused: true` runs the fused build: close to the model, other last bits, t
       largest = Math.max(largest, Math.abs(v - expected[i]));
       if (!Object.is(v, expected[i])) differ += 1;
     });
-    const refusal = await InferencePool.create(bytes, { fused: 'yes' }).then(() => 'made', (e) => e.message);
+    const refusal = await settled(InferencePool.create(bytes, { fused: 'yes' }));
     const sameRows = (rowsAlone, whole, picked, width) => rowsAlone.every((row, r) => {
       return row.every((v, i) => Object.is(v, whole[picked[r] * width + i]));
     });
@@ -404,7 +408,7 @@ test('`fused: true` runs the fused build: close to the model, other last bits, t
     return report;
   });
   assert.deepEqual(outcome.fused, [false, true, true]);
-  // Fused sums differ from unfused ones in their last bits only.
+  // Fused sums differ a little from unfused ones (on the digits, under 1e-5).
   assert.ok(outcome.largest < 1e-5, `largest difference ${outcome.largest}`);
   assert.ok(outcome.differ > 1000, `${outcome.differ} values differ: is the fused build loaded?`);
   assert.equal(outcome.alone, true);
@@ -415,7 +419,7 @@ test('`fused: true` runs the fused build: close to the model, other last bits, t
 
 test('every failure rejects with the model\'s own words and leaves `out` as it was', async () => {
   const outcome = await inPage(async () => {
-    const { setUp } = await import('./pool-helpers.js');
+    const { setUp, settled } = await import('./pool-helpers.js');
     const { lab, InferencePool, bytes, model } = await setUp();
     const message = (call) => {
       try {
@@ -425,23 +429,19 @@ test('every failure rejects with the model\'s own words and leaves `out` as it w
         return error.message;
       }
     };
-    const rejection = (promise) => Promise.race([
-      promise.then(() => 'no error', (error) => error.message),
-      new Promise((resolve) => setTimeout(() => resolve('still pending after 10 s'), 10_000)),
-    ]);
 
     const pool = await InferencePool.create(bytes, { workers: 2 });
     const x = new Float32Array(1000 * 784).fill(0.5);
     x[700 * 784 + 3] = NaN; // in the second worker's share
     const out = new Float32Array(1000 * 784).fill(7);
     const cases = {
-      nan: [await rejection(pool.reconstructInto(x, out)),
+      nan: [await settled(pool.reconstructInto(x, out)),
         message(() => model.reconstruct(x)).replace('Autoencoder.reconstruct', 'InferencePool.reconstructInto')],
-      nanEncode: [await rejection(pool.encode(x)),
+      nanEncode: [await settled(pool.encode(x)),
         message(() => model.encode(x)).replace('Autoencoder.encode', 'InferencePool.encode')],
-      length: [await rejection(pool.reconstruct(new Float32Array(785))),
+      length: [await settled(pool.reconstruct(new Float32Array(785))),
         message(() => model.reconstruct(new Float32Array(785))).replace('Autoencoder', 'InferencePool')],
-      empty: [await rejection(pool.decode(new Float32Array(0))),
+      empty: [await settled(pool.decode(new Float32Array(0))),
         message(() => model.decode(new Float32Array(0))).replace('Autoencoder', 'InferencePool')],
     };
     const outUntouched = out.every((v) => v === 7);
@@ -454,47 +454,47 @@ test('every failure rejects with the model\'s own words and leaves `out` as it w
     const expectedChanged = message(() => model.encode(changed)).replace('Autoencoder', 'InferencePool');
     const call = pool.encode(changed);
     changed.fill(0);
-    cases.changedAfter = [await rejection(call), expectedChanged];
+    cases.changedAfter = [await settled(call), expectedChanged];
     const twoShares = new Float32Array(1000 * 784).fill(0.5);
     twoShares[100 * 784] = NaN;
     twoShares[900 * 784] = NaN;
-    cases.twoShares = [await rejection(pool.reconstruct(twoShares)),
+    cases.twoShares = [await settled(pool.reconstruct(twoShares)),
       message(() => model.reconstruct(twoShares)).replace('Autoencoder', 'InferencePool')];
     const encoder = await InferencePool.create(model.encoderOnly().toBytes(), { workers: 2 });
     const refused = {
-      out: await rejection(pool.reconstructInto(new Float32Array(784 * 200), new Float32Array(784))),
-      outKind: await rejection(pool.encodeInto(new Float32Array(784), [0])),
-      outNull: await rejection(pool.reconstructInto(new Float32Array(784), null)),
+      out: await settled(pool.reconstructInto(new Float32Array(784 * 200), new Float32Array(784))),
+      outKind: await settled(pool.encodeInto(new Float32Array(784), [0])),
+      outNull: await settled(pool.reconstructInto(new Float32Array(784), null)),
       // A NaN in the input is found before a wrong `out`, as the model finds it.
-      nanFirst: await rejection(pool.encodeInto(x, new Float32Array(5))),
+      nanFirst: await settled(pool.encodeInto(x, new Float32Array(5))),
       nanFirstModel: message(() => model.encodeInto(x, new Float32Array(5))),
-      input: await rejection(pool.reconstruct([0.5])),
-      encoderOnly: [await rejection(encoder.decode(new Float32Array(32 * 200))),
+      input: await settled(pool.reconstruct([0.5])),
+      encoderOnly: [await settled(encoder.decode(new Float32Array(32 * 200))),
         message(() => model.encoderOnly().decode(new Float32Array(32)))
           .replace('Autoencoder', 'InferencePool')],
-      bytes: [await rejection(InferencePool.create(bytes.slice(0, 100))),
+      bytes: [await settled(InferencePool.create(bytes.slice(0, 100))),
         message(() => lab.Autoencoder.fromBytes(bytes.slice(0, 100)))],
       workers: await Promise.all([0, 17, 2.5, '2'].map((workers) => {
-        return rejection(InferencePool.create(bytes, { workers }));
+        return settled(InferencePool.create(bytes, { workers }));
       })),
     };
-    refused.encoderOut = await rejection(encoder.decodeInto(new Float32Array(32 * 200), new Float32Array(3)));
+    refused.encoderOut = await settled(encoder.decodeInto(new Float32Array(32 * 200), new Float32Array(3)));
     encoder.terminate();
     refused.constructed = message(() => new InferencePool());
     const { encode } = pool;
-    refused.offThePool = await rejection(encode(new Float32Array(784)));
+    refused.offThePool = await settled(encode(new Float32Array(784)));
     const gone = new Float32Array(784);
     structuredClone(gone.buffer, { transfer: [gone.buffer] });
-    refused.detached = await rejection(pool.encode(gone));
-    refused.detachedOut = await rejection(pool.encodeInto(new Float32Array(784), gone));
+    refused.detached = await settled(pool.encode(gone));
+    refused.detachedOut = await settled(pool.encodeInto(new Float32Array(784), gone));
     const goneBytes = bytes.slice();
     structuredClone(goneBytes.buffer, { transfer: [goneBytes.buffer] });
-    refused.detachedBytes = await rejection(InferencePool.create(goneBytes));
+    refused.detachedBytes = await settled(InferencePool.create(goneBytes));
 
     // A call in flight when the pool ends, and a call after.
-    const flying = rejection(pool.reconstruct(new Float32Array(1000 * 784)));
+    const flying = settled(pool.reconstruct(new Float32Array(1000 * 784)));
     pool.terminate();
-    const ended = [await flying, await rejection(pool.encode(new Float32Array(784)))];
+    const ended = [await flying, await settled(pool.encode(new Float32Array(784)))];
     return { cases, outUntouched, refused, ended };
   });
 
@@ -537,11 +537,8 @@ test('every failure rejects with the model\'s own words and leaves `out` as it w
 test('a pool whose worker script cannot load rejects at once, never hangs', async () => {
   const outcome = await inPage(async () => {
     const { InferencePool } = await import('./node_modules/autoencoder-lab/pool.js');
-    return Promise.race([
-      InferencePool.create(new Uint8Array(8), { workerUrl: 'missing-worker.js' })
-        .then(() => 'no error', (error) => error.message),
-      new Promise((resolve) => setTimeout(() => resolve('still pending after 10 s'), 10_000)),
-    ]);
+    const { settled } = await import('./pool-helpers.js');
+    return settled(InferencePool.create(new Uint8Array(8), { workerUrl: 'missing-worker.js' }));
   }, undefined, /status of 404/);
   assert.match(outcome, /^InferencePool\.create: a worker could not start/);
 });
@@ -550,11 +547,8 @@ test('a worker script that is not pool-worker.js is refused at once', async () =
   await writeFile(join(installed.project, 'chatty-worker.js'), "self.postMessage({ type: 'hello' });\n");
   const outcome = await inPage(async () => {
     const { InferencePool } = await import('./node_modules/autoencoder-lab/pool.js');
-    return Promise.race([
-      InferencePool.create(new Uint8Array(8), { workerUrl: 'chatty-worker.js' })
-        .then(() => 'no error', (error) => error.message),
-      new Promise((resolve) => setTimeout(() => resolve('still pending after 10 s'), 10_000)),
-    ]);
+    const { settled } = await import('./pool-helpers.js');
+    return settled(InferencePool.create(new Uint8Array(8), { workerUrl: 'chatty-worker.js' }));
   });
   assert.equal(outcome, 'InferencePool.create: a worker answered as no pool-worker.js would: '
     + 'is `workerUrl` that script?');
